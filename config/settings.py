@@ -1,0 +1,303 @@
+"""Syncdeck settings: one module, driven by environment variables.
+
+The embedded default (no environment at all) is a laptop demo: DEBUG on, SQLite in WAL
+mode, Celery on kombu's filesystem transport, the GHL sandbox mounted at /sandbox/ghl/.
+Production sets DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY and DEBUG=false.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SYNCDECK_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from exc
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+TESTING = env_bool("SYNCDECK_TESTING", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "dev-insecure-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()
+
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# The sandbox (faithful local simulators of the outside APIs) is on in the demo and off
+# in production unless asked for. SANDBOX_ONLY serves nothing but the sandbox, so it can
+# run as its own process for tests and benchmarks.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
+SANDBOX_ONLY = env_bool("SANDBOX_ONLY", False)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "django_htmx",
+    "template_partials",
+    "django_celery_beat",
+    "integrations",
+    "dashboard",
+]
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("sandbox")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.workspace",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------
+# SQLite is shared by the web server, the worker and the scheduler: WAL, a busy timeout
+# and immediate transactions keep "database is locked" away.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str(
+            "TEST_DATABASE_NAME", "test_syncdeck"
+        )
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "syncdeck.sqlite3",
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA busy_timeout=20000;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth (django-allauth) ----------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_ADAPTER = "dashboard.adapters.AccountAdapter"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Self-signup is off; owners invite teammates. SIGNUP_OPEN=true opens it.
+SIGNUP_OPEN = env_bool("SIGNUP_OPEN", False)
+LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "/accounts/login/"
+
+# --- Static files -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Syncdeck <syncdeck@localhost>")
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Celery -------------------------------------------------------------------------
+# Embedded default: kombu's filesystem transport (no server), which supports late acks.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+BROKER_DIR = VAR_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("out", "processed"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "out"),
+        "data_folder_out": str(BROKER_DIR / "out"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Credentials encryption ---------------------------------------------------------
+# Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt
+# with any). Without it a key derived from SECRET_KEY is used (fine for a demo).
+SYNCDECK_ENCRYPTION_KEYS = env_list("SYNCDECK_ENCRYPTION_KEYS", "")
+if not SYNCDECK_ENCRYPTION_KEYS and not DEBUG:
+    raise ImproperlyConfigured("SYNCDECK_ENCRYPTION_KEYS must be set when DEBUG is off")
+
+# --- Locks --------------------------------------------------------------------------
+# Named locks (e.g. refreshing a single-use GHL refresh token) use Redis when REDIS_URL is
+# set, otherwise file locks under var/locks (one machine: the embedded default).
+LOCK_DIR = VAR_DIR / "locks"
+
+# --- HighLevel (GHL) ----------------------------------------------------------------
+# With GHL_CLIENT_ID/GHL_CLIENT_SECRET set, the real marketplace and API are used;
+# otherwise (demo) the sandbox's authorize page and token endpoint stand in.
+GHL_CLIENT_ID = env_str("GHL_CLIENT_ID")
+GHL_CLIENT_SECRET = env_str("GHL_CLIENT_SECRET")
+GHL_USE_SANDBOX = env_bool("GHL_USE_SANDBOX", not GHL_CLIENT_ID and SANDBOX_ENABLED)
+_sandbox_ghl = f"{SITE_URL}/sandbox/ghl"
+if GHL_USE_SANDBOX:
+    GHL_CLIENT_ID = GHL_CLIENT_ID or "sandbox-client-id"
+    GHL_CLIENT_SECRET = GHL_CLIENT_SECRET or "sandbox-client-secret"
+GHL_API_BASE_URL = env_str(
+    "GHL_API_BASE_URL",
+    _sandbox_ghl if GHL_USE_SANDBOX else "https://services.leadconnectorhq.com",
+).rstrip("/")
+GHL_AUTHORIZE_URL = env_str(
+    "GHL_AUTHORIZE_URL",
+    f"{_sandbox_ghl}/v2/oauth/chooselocation"
+    if GHL_USE_SANDBOX
+    else "https://marketplace.gohighlevel.com/v2/oauth/chooselocation",
+)
+GHL_TOKEN_URL = env_str("GHL_TOKEN_URL", f"{GHL_API_BASE_URL}/oauth/token")
+GHL_REDIRECT_URI = env_str("GHL_REDIRECT_URI", f"{SITE_URL}/connections/oauth/ghl/callback/")
+# Refresh access tokens this many seconds before they expire.
+GHL_REFRESH_MARGIN_SECONDS = env_int("GHL_REFRESH_MARGIN_SECONDS", 600)
+# Public keys trusted for webhook signatures: GHL's published keys in production, the
+# sandbox's in the demo.
+_ghl_keys = BASE_DIR / "integrations" / "connectors" / "ghl" / "keys"
+_sandbox_keys = BASE_DIR / "sandbox" / "keys"
+GHL_WEBHOOK_ED25519_PUBLIC_KEY_FILE = env_str(
+    "GHL_WEBHOOK_ED25519_PUBLIC_KEY_FILE",
+    str((_sandbox_keys if GHL_USE_SANDBOX else _ghl_keys) / "ed25519-public.pem"),
+)
+GHL_WEBHOOK_RSA_PUBLIC_KEY_FILE = env_str(
+    "GHL_WEBHOOK_RSA_PUBLIC_KEY_FILE",
+    str((_sandbox_keys if GHL_USE_SANDBOX else _ghl_keys) / "rsa-public.pem"),
+)
+
+# --- Outbound HTTP ------------------------------------------------------------------
+HTTP_CONNECT_TIMEOUT = float(env_str("HTTP_CONNECT_TIMEOUT", "5"))
+HTTP_READ_TIMEOUT = float(env_str("HTTP_READ_TIMEOUT", "30"))
+# The SSRF guard refuses private and loopback targets for user-given URLs unless allowed
+# (the demo and the tests talk to the sandbox on loopback).
+HTTP_ALLOW_PRIVATE_TARGETS = env_bool("HTTP_ALLOW_PRIVATE_TARGETS", DEBUG)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
+
+CELERY_BEAT_SCHEDULE = {
+    "refresh-expiring-connections": {
+        "task": "integrations.tasks.refresh_expiring_connections",
+        "schedule": 300.0,
+    },
+}

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def workspace(request: HttpRequest) -> dict[str, Any]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"demo_login": settings.DEBUG}
+    return {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "can_operate": membership.can("operate"),
+        "can_manage": membership.can("manage"),
+        "can_manage_team": membership.can("manage_team"),
+    }

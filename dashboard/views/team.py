@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dashboard.access import current_membership, workspace_view
+from dashboard.adapters import SESSION_INVITE
+from dashboard.forms import InviteForm
+from integrations import teams
+from integrations.models import Invitation, Membership
+
+
+@workspace_view("view")
+def index(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if not request.membership.can("manage_team"):  # type: ignore[attr-defined]
+            return HttpResponse("Only owners may invite teammates.", status=403)
+        if form.is_valid():
+            invitation = teams.invite(
+                workspace, request.user, form.cleaned_data["email"], form.cleaned_data["role"]
+            )
+            link = request.build_absolute_uri(reverse("dashboard:invitation", args=[invitation.token]))
+            messages.success(request, f"Invitation created for {invitation.email}. Send them this link: {link}")
+            return redirect("dashboard:team")
+    members = Membership.objects.filter(workspace=workspace).select_related("user").order_by("created")
+    invitations = Invitation.objects.filter(workspace=workspace, accepted__isnull=True)
+    return render(
+        request,
+        "dashboard/team.html",
+        {"members": members, "invitations": invitations, "form": form, "title": "Team"},
+    )
+
+
+@require_POST
+@workspace_view("manage_team")
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk, workspace=request.workspace)  # type: ignore[attr-defined]
+    invitation.delete()
+    messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("dashboard:team")
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invite = Invitation.objects.filter(token=token).select_related("workspace").first()
+    if invite is None or not invite.usable:
+        return render(request, "dashboard/invitation.html", {"invalid": True, "title": "Invitation"}, status=404)
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            membership = teams.accept_invitation(token, request.user)
+            if membership is not None:
+                request.session["workspace_id"] = membership.workspace_id
+                messages.success(request, f"You joined {membership.workspace}.")
+            return redirect("dashboard:home")
+        return render(request, "dashboard/invitation.html", {"invite": invite, "title": "Invitation"})
+    request.session[SESSION_INVITE] = token
+    if get_user_model().objects.filter(email__iexact=invite.email).exists():
+        messages.info(request, "Log in to accept the invitation.")
+        return redirect(reverse("account_login") + "?next=" + request.path)
+    return redirect("account_signup")
+
+
+@require_POST
+def switch_workspace(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        wanted = request.POST.get("workspace")
+        if Membership.objects.filter(user=request.user, workspace_id=wanted).exists():
+            request.session["workspace_id"] = int(wanted)
+        current_membership(request)
+    return redirect("dashboard:home")

@@ -1,0 +1,164 @@
+"""What every connector is made of: one error type, operations as data, a small base class.
+
+A connector declares what differs as class attributes (kind, label, auth methods, scopes,
+its operation catalog) and overrides a few hooks; the base hooks raise NotImplementedError
+with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from integrations.connectors.http import CallRecord
+    from integrations.models import Connection
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+    AUTH = "auth"
+    RATE_LIMITED = "rate_limited"
+    VALIDATION = "validation"
+
+
+class ConnectorError(Exception):
+    """Any failure talking to an outside app.
+
+    `permanent` says whether trying again can help; `kind` sorts it further for the UI and
+    for retries; `retry_after` (seconds) comes from Retry-After or rate-limit headers.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        kind: ErrorKind | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        record: CallRecord | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.kind = kind or (ErrorKind.PERMANENT if permanent else ErrorKind.TRANSIENT)
+        self.status = status
+        self.retry_after = retry_after
+        self.record = record
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    location: str  # path | query | body
+    required: bool = False
+    type: str = "string"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One entry of a connector's operation catalog."""
+
+    id: str
+    name: str
+    category: str
+    role: str  # trigger | action
+    method: str
+    path: str
+    scope: str | None = None
+    version: str | None = None
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    body_required: tuple[str, ...] = ()
+    envelope: str | None = None  # key of the response that holds the record(s)
+    pagination: str | None = None  # searchAfter | startAfterId | skip | None
+    deprecated: bool = False
+
+    @property
+    def path_params(self) -> list[str]:
+        return [p.name for p in self.params if p.location == "path"]
+
+    @property
+    def writes(self) -> bool:
+        return self.role == "action"
+
+
+@dataclass
+class Catalog:
+    operations: dict[str, Operation] = field(default_factory=dict)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.operations.values())
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    def __getitem__(self, op_id: str) -> Operation:
+        try:
+            return self.operations[op_id]
+        except KeyError:
+            raise ConnectorError(f"unknown operation {op_id!r}", permanent=True) from None
+
+    def categories(self) -> dict[str, list[Operation]]:
+        grouped: dict[str, list[Operation]] = {}
+        for op in self.operations.values():
+            grouped.setdefault(op.category, []).append(op)
+        return grouped
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    explanation: str
+    default: bool = False
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    message: str
+
+
+class Connector:
+    # Templates receive connector classes; they must not try to call them.
+    do_not_call_in_templates: ClassVar[bool] = True
+    kind: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    auth_methods: ClassVar[tuple[str, ...]] = ()
+    scopes: ClassVar[tuple[Scope, ...]] = ()
+    catalog: ClassVar[Catalog] = Catalog()
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    @classmethod
+    def default_scopes(cls) -> list[str]:
+        return [scope.name for scope in cls.scopes if scope.default]
+
+    @classmethod
+    def scope_names(cls) -> set[str]:
+        return {scope.name for scope in cls.scopes}
+
+    # --- hooks ------------------------------------------------------------------
+    def authorization_url(self, state: str, scopes: list[str]) -> str:
+        raise NotImplementedError(f"{self.label} does not connect through OAuth")
+
+    def complete_authorization(self, code: str) -> None:
+        raise NotImplementedError(f"{self.label} does not connect through OAuth")
+
+    def refresh(self, *, force: bool = False) -> None:
+        raise NotImplementedError(f"{self.label} has no credentials to refresh")
+
+    def test(self) -> CheckResult:
+        raise NotImplementedError(f"{self.label} does not define a connection test")
+
+    def call(self, operation_id: str, **params: Any) -> Any:
+        raise NotImplementedError(f"{self.label} does not execute catalog operations")

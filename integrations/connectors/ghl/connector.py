@@ -1,0 +1,390 @@
+"""HighLevel (GHL / LeadConnector) API v2 connector.
+
+Facts it relies on are in shared/reference/ghl/FACTS.md: OAuth authorize and token URLs
+(§1), single-use rotating refresh tokens (§1, §10), the `Version` header per operation (§3),
+rate-limit headers (§4), error bodies (§6).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from integrations.connectors import http, oauth
+from integrations.connectors.base import (
+    Catalog,
+    CheckResult,
+    Connector,
+    ConnectorError,
+    ErrorKind,
+    Operation,
+    Param,
+    Scope,
+)
+from integrations.locks import LockTimeout, named_lock
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+DEFAULT_VERSION = "2021-07-28"
+# GHL answers 401 both for a bad token and for a token that lacks a scope; only the first
+# is cured by refreshing.
+SCOPE_MESSAGE = "not authorized for this scope"
+
+
+@cache
+def load_catalog() -> Catalog:
+    catalog = Catalog()
+    for path in sorted(CATALOG_DIR.glob("*.json")):
+        for entry in json.loads(path.read_text()):
+            params = tuple(Param(**p) for p in entry.pop("params"))
+            entry.pop("spec_operation_id", None)
+            entry.pop("has_body", None)
+            entry["body_required"] = tuple(entry["body_required"])
+            catalog.operations[entry["id"]] = Operation(params=params, **entry)
+    return catalog
+
+
+class GHLConnector(Connector):
+    kind = "ghl"
+    label = "HighLevel"
+    description = "A HighLevel (GoHighLevel / LeadConnector) sub-account (location)."
+    auth_methods = ("oauth2", "pit")
+    scopes = (
+        Scope(
+            "contacts.readonly",
+            "Read contacts with their tasks, notes, tags and appointments. Needed to sync "
+            "anything out of HighLevel.",
+            default=True,
+        ),
+        Scope(
+            "contacts.write",
+            "Create and update contacts, tags, tasks and notes. Needed only to sync into "
+            "HighLevel; leave it off for a one-way export.",
+        ),
+        Scope(
+            "locations.readonly",
+            "Read the location's own details (name, time zone) so the dashboard can show "
+            "which location this is.",
+        ),
+    )
+
+    catalog = load_catalog()
+
+    @property
+    def base_url(self) -> str:
+        return settings.GHL_API_BASE_URL
+
+    # --- connecting ------------------------------------------------------------------
+    def authorization_url(self, state: str, scopes: list[str]) -> str:
+        return oauth.authorization_url(
+            settings.GHL_AUTHORIZE_URL,
+            client_id=settings.GHL_CLIENT_ID,
+            redirect_uri=settings.GHL_REDIRECT_URI,
+            scopes=scopes,
+            state=state,
+        )
+
+    def complete_authorization(self, code: str) -> None:
+        token = oauth.exchange_code(
+            settings.GHL_TOKEN_URL,
+            client_id=settings.GHL_CLIENT_ID,
+            client_secret=settings.GHL_CLIENT_SECRET,
+            redirect_uri=settings.GHL_REDIRECT_URI,
+            code=code,
+            user_type="Location",
+        )
+        if not token.get("locationId"):
+            raise ConnectorError(
+                "HighLevel returned a company (agency) token; choose a sub-account location",
+                permanent=True,
+                kind=ErrorKind.AUTH,
+            )
+        conn = self.connection
+        conn.auth_method = "oauth2"
+        conn.account_id = token["locationId"]
+        conn.company_id = token.get("companyId") or ""
+        self._store_token(token)
+        conn.account_name = self.fetch_location_name() or conn.account_name
+
+    def connect_with_pit(self, token: str, location_id: str) -> None:
+        conn = self.connection
+        conn.auth_method = "pit"
+        conn.account_id = location_id
+        conn.credentials = {"pit": token}
+        conn.expires_at = None
+        conn.account_name = self.fetch_location_name() or conn.account_name
+
+    def _store_token(self, token: dict[str, Any]) -> None:
+        conn = self.connection
+        conn.credentials = {
+            "access_token": token["access_token"],
+            "refresh_token": token.get("refresh_token", ""),
+            "user_id": token.get("userId", ""),
+        }
+        scope = token.get("scope")
+        if isinstance(scope, list):
+            conn.scopes_granted = list(scope)
+        elif scope:
+            conn.scopes_granted = scope.split()
+        expires_in = int(token.get("expires_in") or 86399)
+        conn.expires_at = timezone.now() + timedelta(seconds=expires_in)
+        conn.last_refreshed_at = timezone.now()
+
+    def fetch_location_name(self) -> str:
+        """The location's name, when the token may read it (locations.readonly)."""
+        conn = self.connection
+        if conn.auth_method == "oauth2" and "locations.readonly" not in conn.scopes_granted:
+            return ""
+        try:
+            data = self._send("GET", f"/locations/{conn.account_id}", DEFAULT_VERSION)
+        except ConnectorError:
+            return ""
+        location = (data or {}).get("location") or {}
+        return str(location.get("name") or "")
+
+    # --- tokens ----------------------------------------------------------------------
+    def _secrets(self) -> list[str]:
+        creds = self.connection.credentials
+        return [creds.get("access_token", ""), creds.get("refresh_token", ""), creds.get("pit", "")]
+
+    def access_token(self) -> str:
+        creds = self.connection.credentials
+        return creds.get("pit") or creds.get("access_token", "")
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Refresh the access token under a lock: GHL refresh tokens are single-use.
+
+        Whoever gets the lock second re-reads the connection and finds the work done.
+        `force` refreshes even before expiry (after a 401), unless another worker already
+        replaced the token we were using.
+        """
+        conn = self.connection
+        if conn.auth_method != "oauth2":
+            raise ConnectorError(
+                "a Private Integration Token cannot be refreshed; rotate it in HighLevel "
+                "(Settings → Private Integrations) and update the connection",
+                permanent=True,
+                kind=ErrorKind.AUTH,
+            )
+        if conn.pk is None:
+            raise ConnectorError(
+                "cannot refresh a connection that is not saved", permanent=True,
+                kind=ErrorKind.AUTH,
+            )
+        seen_token = self.access_token()
+        try:
+            with named_lock(f"ghl-refresh:{conn.pk}", timeout=60, wait=45):
+                self._refresh_locked(seen_token, force)
+        except LockTimeout as exc:
+            raise ConnectorError(
+                "another worker is still refreshing the HighLevel token; try again shortly",
+                kind=ErrorKind.TRANSIENT,
+                retry_after=5,
+            ) from exc
+
+    def _refresh_locked(self, seen_token: str, force: bool) -> None:
+        conn = self.connection
+        conn.refresh_from_db()
+        margin = settings.GHL_REFRESH_MARGIN_SECONDS
+        if self.access_token() != seen_token:
+            return  # another worker refreshed while we waited
+        if not force and not conn.expires_within(margin):
+            return
+        refresh_token = conn.credentials.get("refresh_token")
+        if not refresh_token:
+            self._needs_reauth("no refresh token stored; reconnect HighLevel")
+            raise ConnectorError("no refresh token", permanent=True, kind=ErrorKind.AUTH)
+        try:
+            token = oauth.refresh_token(
+                settings.GHL_TOKEN_URL,
+                client_id=settings.GHL_CLIENT_ID,
+                client_secret=settings.GHL_CLIENT_SECRET,
+                refresh_token=refresh_token,
+                user_type="Location",
+            )
+        except ConnectorError as exc:
+            if exc.permanent:
+                self._needs_reauth(f"token refresh refused: {exc.message}")
+            raise
+        self._store_token(token)
+        conn.save(
+            update_fields=[
+                "credentials_encrypted",
+                "scopes_granted",
+                "expires_at",
+                "last_refreshed_at",
+                "updated",
+            ]
+        )
+
+    def _needs_reauth(self, reason: str) -> None:
+        """Mark the connection; an unsaved one (being tested before saving) only in memory."""
+        conn = self.connection
+        if conn.pk is None:
+            conn.status = "needs_reauth"
+            conn.last_error = reason[:500]
+            conn.last_error_at = timezone.now()
+            return
+        conn.mark_needs_reauth(reason)
+
+    def ensure_fresh(self) -> None:
+        conn = self.connection
+        if conn.auth_method == "oauth2" and conn.expires_within(
+            settings.GHL_REFRESH_MARGIN_SECONDS
+        ):
+            self.refresh()
+
+    # --- calling ---------------------------------------------------------------------
+    def _send(
+        self,
+        method: str,
+        path: str,
+        version: str | None,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        headers = {
+            "Authorization": f"Bearer {self.access_token()}",
+            "Version": version or DEFAULT_VERSION,
+            "Accept": "application/json",
+        }
+        response = http.request(
+            method,
+            self.base_url + path,
+            headers=headers,
+            params=query,
+            json_body=body,
+            secrets=self._secrets(),
+        )
+        return response.json()
+
+    def call(self, operation_id: str, *, body: Any = None, **params: Any) -> Any:
+        """Run one catalog operation: path and query parameters by name, JSON `body`."""
+        op = self.catalog[operation_id]
+        conn = self.connection
+        if (
+            conn.auth_method == "oauth2"
+            and op.scope
+            and conn.scopes_granted
+            and op.scope not in conn.scopes_granted
+        ):
+            raise ConnectorError(
+                f"“{op.name}” needs the {op.scope} scope, which this connection was not "
+                "granted. Reconnect HighLevel and allow it.",
+                permanent=True,
+                kind=ErrorKind.AUTH,
+            )
+        path, query = self._build(op, params)
+        if op.method in ("POST", "PUT") and body is None and op.body_required:
+            body = {}
+        if isinstance(body, dict) and "locationId" in op.body_required:
+            body = {**body}  # never change the caller's dict
+            body.setdefault("locationId", conn.account_id)
+        self.ensure_fresh()
+        try:
+            return self._send(op.method, path, op.version, query=query, body=body)
+        except ConnectorError as exc:
+            if exc.status != 401:
+                raise
+            if SCOPE_MESSAGE in exc.message:
+                exc.kind = ErrorKind.AUTH
+                exc.message = (
+                    f"HighLevel refused “{op.name}”: the token lacks the {op.scope} scope. "
+                    "Reconnect and grant it."
+                )
+                raise
+            if conn.auth_method != "oauth2":
+                self._needs_reauth(f"HighLevel rejected the token: {exc.message}")
+                raise
+        # One refresh, one retry; a second 401 means the grant is gone.
+        self.refresh(force=True)
+        try:
+            return self._send(op.method, path, op.version, query=query, body=body)
+        except ConnectorError as exc:
+            if exc.status == 401:
+                self._needs_reauth(f"HighLevel rejected the refreshed token: {exc.message}")
+            raise
+
+    def _build(self, op: Operation, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        path = op.path
+        query: dict[str, Any] = {}
+        known = {p.name for p in op.params}
+        unknown = set(params) - known
+        if unknown:
+            raise ConnectorError(
+                f"“{op.name}” has no parameter {', '.join(sorted(unknown))}", permanent=True,
+                kind=ErrorKind.VALIDATION,
+            )
+        for param in op.params:
+            value = params.get(param.name)
+            if value is None and param.name == "locationId":
+                value = self.connection.account_id
+            if value is None:
+                if param.required:
+                    raise ConnectorError(
+                        f"“{op.name}” needs the parameter {param.name}",
+                        permanent=True,
+                        kind=ErrorKind.VALIDATION,
+                    )
+                continue
+            if param.location == "path":
+                path = path.replace("{" + param.name + "}", http.quote_segment(str(value)))
+            else:
+                query[param.name] = value
+        return path, query
+
+    def iterate(self, operation_id: str, *, page_size: int = 100, **params: Any) -> Any:
+        """Yield every record of a paginated list operation."""
+        op = self.catalog[operation_id]
+        if op.pagination == "searchAfter":
+            body = dict(params.pop("body", None) or {})
+            body.setdefault("pageLimit", page_size)
+            while True:
+                data = self.call(operation_id, body=dict(body), **params)
+                items = data.get(op.envelope or "contacts") or []
+                yield from items
+                if len(items) < body["pageLimit"] or not items[-1].get("searchAfter"):
+                    return
+                body["searchAfter"] = items[-1]["searchAfter"]
+        elif op.pagination == "startAfterId":
+            params.setdefault("limit", page_size)
+            while True:
+                data = self.call(operation_id, **params)
+                items = data.get(op.envelope or "contacts") or []
+                yield from items
+                if len(items) < params["limit"]:
+                    return
+                params["startAfterId"] = items[-1]["id"]
+        elif op.pagination == "skip":
+            params.setdefault("limit", page_size)
+            skip = 0
+            while True:
+                data = self.call(operation_id, skip=skip, **params)
+                items = data.get(op.envelope or "contacts") or []
+                yield from items
+                if len(items) < params["limit"]:
+                    return
+                skip += len(items)
+        else:
+            data = self.call(operation_id, **params)
+            yield from (data.get(op.envelope) or []) if op.envelope else [data]
+
+    def test(self) -> CheckResult:
+        try:
+            data = self.call(
+                "search-contacts-advanced",
+                body={"locationId": self.connection.account_id, "pageLimit": 1},
+            )
+        except ConnectorError as exc:
+            return CheckResult(False, exc.message)
+        total = data.get("total")
+        where = self.connection.account_name or self.connection.account_id
+        if total is None:
+            return CheckResult(True, f"Connected to {where}.")
+        return CheckResult(True, f"Connected to {where}: {total} contacts readable.")

@@ -1,0 +1,80 @@
+"""Start the embedded stack: web server, Celery worker and Celery beat, in one command.
+
+Ctrl-C (or SIGTERM) stops all three. Used by `make run`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run web (gunicorn), a Celery worker and Celery beat together."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
+
+    def handle(self, *args: object, port: int, workers: int, **options: object) -> None:
+        python = sys.executable
+        bindir = os.path.dirname(python)
+        env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+        commands = {
+            "web": [
+                os.path.join(bindir, "gunicorn"), "config.wsgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8",
+                "--worker-class", "gthread", "--timeout", "60", "--access-logfile", "-",
+            ],
+            "worker": [
+                os.path.join(bindir, "celery"), "-A", "config", "worker", "--loglevel", "INFO",
+                "--concurrency", str(workers), "--hostname", f"worker-{port}@%h",
+            ],
+            "beat": [
+                os.path.join(bindir, "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+                "--pidfile=",
+            ],
+        }
+        procs: dict[str, subprocess.Popen[bytes]] = {}
+        for name, cmd in commands.items():
+            procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
+        url = settings.SITE_URL if str(port) in settings.SITE_URL else f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n  Syncdeck is starting on {url}/\n"
+                f"  Log in as demo@example.com / demo\n"
+                f"  GHL sandbox: {url}/sandbox/ghl/_ui/\n"
+                "  Ctrl-C stops the web server, the worker and the scheduler.\n"
+            )
+        )
+        stopping = False
+
+        def stop(*_: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                for name, proc in procs.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{name} exited with {proc.returncode}; stopping the rest")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            deadline = time.time() + 10
+            for proc in procs.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,1 @@
+"""A faithful local simulator of the HighLevel (GHL / LeadConnector) API v2."""

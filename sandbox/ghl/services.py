@@ -1,0 +1,440 @@
+"""Domain logic shared by the API views and the browse UI (both emit the same webhooks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.dateparse import parse_datetime
+
+from sandbox.models import (
+    SandboxAppointment,
+    SandboxContact,
+    SandboxCustomField,
+    SandboxLocation,
+    SandboxNote,
+    SandboxTask,
+    now_ms,
+)
+
+from . import webhooks
+
+# --- Formatting -------------------------------------------------------------------------
+
+
+def iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def ms(dt: datetime) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+def parse_when(value) -> datetime | None:
+    """ISO 8601 string or epoch milliseconds -> aware datetime (None if unparsable)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+        dt = parse_datetime(text.replace("Z", "+00:00")) if text else None
+        if dt is None:
+            try:
+                dt = datetime.fromisoformat(text[:10])
+            except ValueError:
+                return None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return dt
+    return None
+
+
+def _n(value):
+    return value if value not in ("", None) else None
+
+
+def contact_to_dict(c: SandboxContact) -> dict:
+    full = " ".join(p for p in (c.first_name, c.last_name) if p)
+    return {
+        "id": c.id,
+        "name": _n(c.name or full),
+        "locationId": c.location_id,
+        "firstName": _n(c.first_name),
+        "lastName": _n(c.last_name),
+        "email": _n(c.email),
+        "emailLowerCase": _n(c.email.lower()),
+        "timezone": _n(c.timezone),
+        "companyName": _n(c.company_name),
+        "phone": _n(c.phone),
+        "dnd": c.dnd,
+        "dndSettings": c.dnd_settings or {},
+        "inboundDndSettings": c.inbound_dnd_settings or {},
+        "type": c.type,
+        "source": _n(c.source),
+        "assignedTo": _n(c.assigned_to),
+        "address1": _n(c.address1),
+        "city": _n(c.city),
+        "state": _n(c.state),
+        "country": _n(c.country),
+        "postalCode": _n(c.postal_code),
+        "website": _n(c.website),
+        "tags": list(c.tags or []),
+        "dateOfBirth": _n(c.date_of_birth),
+        "dateAdded": iso(c.date_added),
+        "dateUpdated": iso(c.date_updated),
+        "attachments": [],
+        "firstNameLowerCase": _n(c.first_name.lower()),
+        "lastNameLowerCase": _n(c.last_name.lower()),
+        "fullNameLowerCase": _n((c.name or full).lower()),
+        "lastActivity": None,
+        "customFields": [{"id": k, "value": v} for k, v in (c.custom_fields or {}).items()],
+        "businessId": _n(c.business_id),
+        "attributionSource": {"medium": "api", "sessionSource": c.source or "API"},
+    }
+
+
+WEBHOOK_CONTACT_FIELDS = (
+    "id address1 city state companyName country source dateAdded dateOfBirth dnd email name "
+    "firstName lastName phone postalCode tags website attachments assignedTo customFields"
+).split()
+
+
+def contact_event(c: SandboxContact) -> dict:
+    full = contact_to_dict(c)
+    return {k: full[k] for k in WEBHOOK_CONTACT_FIELDS}
+
+
+def task_to_dict(t: SandboxTask) -> dict:
+    return {
+        "id": t.id,
+        "title": t.title,
+        "body": t.body,
+        "assignedTo": _n(t.assigned_to),
+        "dueDate": iso(t.due_date),
+        "completed": t.completed,
+        "contactId": t.contact_id,
+    }
+
+
+def task_event(t: SandboxTask) -> dict:
+    return {
+        "id": t.id,
+        "assignedTo": _n(t.assigned_to),
+        "body": t.body,
+        "contactId": t.contact_id,
+        "title": t.title,
+        "dateAdded": iso(t.date_added),
+        "dueDate": iso(t.due_date),
+    }
+
+
+def note_to_dict(n: SandboxNote) -> dict:
+    return {
+        "id": n.id,
+        "body": n.body,
+        "userId": _n(n.user_id),
+        "dateAdded": iso(n.date_added),
+        "contactId": n.contact_id,
+        "title": n.title,
+        "color": n.color,
+        "pinned": n.pinned,
+    }
+
+
+def note_event(n: SandboxNote) -> dict:
+    return {"id": n.id, "body": n.body, "contactId": n.contact_id, "dateAdded": iso(n.date_added)}
+
+
+def event_to_dict(a: SandboxAppointment) -> dict:
+    fmt = "%Y-%m-%d %H:%M:%S"
+    return {
+        "id": a.id,
+        "calendarId": a.calendar_id,
+        "status": a.status,
+        "title": a.title,
+        "assignedUserId": _n(a.assigned_user_id),
+        "notes": a.notes,
+        "startTime": a.start_time.astimezone(UTC).strftime(fmt),
+        "endTime": a.end_time.astimezone(UTC).strftime(fmt),
+        "address": a.address,
+        "locationId": a.location_id,
+        "contactId": a.contact_id,
+        "groupId": _n(a.group_id),
+        "appointmentStatus": a.status,
+        "users": [a.assigned_user_id] if a.assigned_user_id else [],
+        "dateAdded": a.date_added.astimezone(UTC).strftime(fmt),
+        "dateUpdated": a.date_updated.astimezone(UTC).strftime(fmt),
+        "assignedResources": [],
+    }
+
+
+# --- Contact validation -----------------------------------------------------------------
+
+_COMMON = (
+    "firstName lastName name email phone address1 city state postalCode website timezone dnd "
+    "dndSettings inboundDndSettings tags customFields source dateOfBirth country assignedTo"
+).split()
+CREATE_KEYS = {*_COMMON, "locationId", "gender", "companyName"}
+# UpdateContactDto omits companyName and gender; the live API accepts them, so do we.
+UPDATE_KEYS = {*_COMMON, "gender", "companyName"}
+UPSERT_KEYS = {*CREATE_KEYS, "createNewIfDuplicateAllowed"}
+
+_STRING_FIELDS = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "name": "name",
+    "address1": "address1",
+    "city": "city",
+    "state": "state",
+    "postalCode": "postal_code",
+    "website": "website",
+    "timezone": "timezone",
+    "source": "source",
+    "country": "country",
+    "companyName": "company_name",
+    "assignedTo": "assigned_to",
+    "gender": "gender",
+}
+
+
+def normalize_phone(raw: str) -> str:
+    text = raw.strip()
+    if not text:
+        return ""
+    try:
+        parsed = phonenumbers.parse(text, None if text.startswith("+") else "US")
+        if phonenumbers.is_possible_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    return text
+
+
+def validate_contact(data: dict, allowed: set[str]) -> tuple[dict, list[str]]:
+    """Check a contact body like GHL's NestJS DTOs; return (clean values, messages)."""
+    problems: list[str] = []
+    clean: dict = {}
+    for key in data:
+        if key not in allowed:
+            problems.append(f"property {key} should not exist")
+    for key, attr in _STRING_FIELDS.items():
+        if key in data and key in allowed:
+            value = data[key]
+            if value is None:
+                clean[attr] = ""
+            elif not isinstance(value, str):
+                problems.append(f"{key} must be a string")
+            else:
+                clean[attr] = value.strip()
+    if "email" in data:
+        email = data["email"]
+        if email in (None, ""):
+            clean["email"] = ""
+        elif not isinstance(email, str):
+            problems.append("email must be an email")
+        else:
+            try:
+                validate_email(email.strip())
+                clean["email"] = email.strip()
+            except ValidationError:
+                problems.append("email must be an email")
+    if "phone" in data:
+        phone = data["phone"]
+        if phone is None:
+            clean["phone"] = ""
+        elif not isinstance(phone, str):
+            problems.append("phone must be a string")
+        else:
+            clean["phone"] = normalize_phone(phone)
+    if "dnd" in data:
+        if not isinstance(data["dnd"], bool):
+            problems.append("dnd must be a boolean value")
+        else:
+            clean["dnd"] = data["dnd"]
+    for key, attr in (
+        ("dndSettings", "dnd_settings"),
+        ("inboundDndSettings", "inbound_dnd_settings"),
+    ):
+        if key in data:
+            if not isinstance(data[key], dict):
+                problems.append(f"{key} must be an object")
+            else:
+                clean[attr] = data[key]
+    if "tags" in data:
+        tags = data["tags"]
+        if not isinstance(tags, list):
+            problems.append("tags must be an array")
+        elif not all(isinstance(t, str) for t in tags):
+            problems.append("each value in tags must be a string")
+        else:
+            clean["tags"] = tags
+    if "customFields" in data:
+        if not isinstance(data["customFields"], list) or not all(
+            isinstance(x, dict) for x in data["customFields"]
+        ):
+            problems.append("customFields must be an array")
+        else:
+            clean["customFields"] = data["customFields"]
+    if "dateOfBirth" in data and data["dateOfBirth"] not in (None, ""):
+        dob = parse_when(data["dateOfBirth"])
+        if dob is None:
+            problems.append("dateOfBirth must be a valid date")
+        else:
+            clean["date_of_birth"] = dob.strftime("%Y-%m-%d")
+    return clean, problems
+
+
+def _apply(contact: SandboxContact, clean: dict) -> bool:
+    """Apply clean values; return True if the tags changed."""
+    old_tags = list(contact.tags or [])
+    for attr, value in clean.items():
+        if attr in ("tags", "customFields"):
+            continue
+        setattr(contact, attr, value)
+    if "tags" in clean:
+        contact.set_tags(clean["tags"])
+    if "customFields" in clean:
+        fields = dict(contact.custom_fields or {})
+        defs = SandboxCustomField.objects.filter(location_id=contact.location_id)
+        by_id = {d.id: d for d in defs}
+        by_key = {}
+        for d in defs:
+            by_key[d.field_key] = d
+            by_key[d.field_key.removeprefix("contact.")] = d
+        for item in clean["customFields"]:
+            target = by_id.get(item.get("id")) or by_key.get(item.get("key") or "")
+            if target is None:
+                continue  # GHL ignores unknown custom fields
+            value = item.get("field_value", item.get("value"))
+            if value in (None, "", []):
+                fields.pop(target.id, None)
+            else:
+                fields[target.id] = value
+        contact.custom_fields = fields
+    if "first_name" in clean or "last_name" in clean:
+        if "name" not in clean:
+            contact.name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    elif "name" in clean and clean["name"] and not contact.first_name and not contact.last_name:
+        first, _, last = clean["name"].partition(" ")
+        contact.first_name, contact.last_name = first, last
+    return old_tags != list(contact.tags or [])
+
+
+def find_duplicate(location: SandboxLocation, email: str, phone: str, exclude_id=None):
+    """Match by email first, then phone (the location's duplicate-check order)."""
+    qs = SandboxContact.objects.filter(location=location)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    if email:
+        hit = qs.filter(email__iexact=email).order_by("date_added").first()
+        if hit:
+            return hit, "email"
+    if phone:
+        hit = qs.filter(phone=normalize_phone(phone)).order_by("date_added").first()
+        if hit:
+            return hit, "phone"
+    return None, None
+
+
+# --- Mutations (all emit webhooks) ------------------------------------------------------
+
+
+def create_contact(location: SandboxLocation, clean: dict) -> SandboxContact:
+    contact = SandboxContact(location=location, source=clean.pop("source", "") or "public api")
+    _apply(contact, clean)
+    contact.date_added = contact.date_updated = now_ms()
+    contact.save()
+    webhooks.emit("ContactCreate", contact_event(contact), location.id)
+    return contact
+
+
+def update_contact(contact: SandboxContact, clean: dict) -> SandboxContact:
+    tags_changed = _apply(contact, clean)
+    contact.date_updated = now_ms()
+    contact.save()
+    non_tag = {k for k in clean if k != "tags"}
+    if non_tag or not tags_changed:
+        webhooks.emit("ContactUpdate", contact_event(contact), contact.location_id)
+    if tags_changed:
+        webhooks.emit("ContactTagUpdate", contact_event(contact), contact.location_id)
+    return contact
+
+
+def change_tags(contact: SandboxContact, add=(), remove=(), remove_all=False) -> bool:
+    old = list(contact.tags or [])
+    tags = [] if remove_all else list(old)
+    removing = {t.strip().lower() for t in remove}
+    tags = [t for t in tags if t not in removing] + list(add)
+    contact.set_tags(tags)
+    if contact.tags == old:
+        return False
+    contact.date_updated = now_ms()
+    contact.save(update_fields=["tags", "tags_text", "date_updated"])
+    webhooks.emit("ContactTagUpdate", contact_event(contact), contact.location_id)
+    return True
+
+
+def touch(contact: SandboxContact) -> None:
+    contact.date_updated = now_ms()
+    contact.save(update_fields=["date_updated"])
+
+
+def delete_contact(contact: SandboxContact) -> None:
+    payload = contact_event(contact)
+    location_id = contact.location_id
+    contact.delete()
+    webhooks.emit("ContactDelete", payload, location_id)
+
+
+def create_task(contact: SandboxContact, **fields) -> SandboxTask:
+    task = SandboxTask.objects.create(contact=contact, **fields)
+    webhooks.emit("TaskCreate", task_event(task), contact.location_id)
+    return task
+
+
+def update_task(task: SandboxTask, **fields) -> SandboxTask:
+    was_completed = task.completed
+    for key, value in fields.items():
+        setattr(task, key, value)
+    task.date_updated = now_ms()
+    task.save()
+    if task.completed and not was_completed:
+        webhooks.emit("TaskComplete", task_event(task), task.contact.location_id)
+    return task
+
+
+def delete_task(task: SandboxTask) -> None:
+    payload = task_event(task)
+    location_id = task.contact.location_id
+    task.delete()
+    webhooks.emit("TaskDelete", payload, location_id)
+
+
+def create_note(contact: SandboxContact, **fields) -> SandboxNote:
+    note = SandboxNote.objects.create(contact=contact, **fields)
+    webhooks.emit("NoteCreate", note_event(note), contact.location_id)
+    return note
+
+
+def update_note(note: SandboxNote, **fields) -> SandboxNote:
+    for key, value in fields.items():
+        setattr(note, key, value)
+    note.date_updated = now_ms()
+    note.save()
+    webhooks.emit("NoteUpdate", note_event(note), note.contact.location_id)
+    return note
+
+
+def delete_note(note: SandboxNote) -> None:
+    payload = note_event(note)
+    location_id = note.contact.location_id
+    note.delete()
+    webhooks.emit("NoteDelete", payload, location_id)

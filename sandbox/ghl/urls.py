@@ -1,0 +1,62 @@
+"""URLs mirroring https://services.leadconnectorhq.com (mounted at /sandbox/ghl/)."""
+
+from django.urls import path, re_path
+
+from . import contacts, control, oauth, relations, search, tasks_notes, ui
+
+app_name = "ghl"
+
+C = "contacts/<str:contactId>"
+
+urlpatterns = [
+    # OAuth (the consent page lives on marketplace.gohighlevel.com in real life)
+    path("v2/oauth/chooselocation", oauth.authorize, name="authorize"),
+    path("oauth/chooselocation", oauth.authorize, name="authorize-legacy"),
+    path("oauth/token", oauth.token, name="token"),
+    path("oauth/locationToken", oauth.location_token, name="location-token"),
+    # Contacts (contacts.json: 32 operations). Literal paths before {contactId}.
+    re_path(r"^contacts/?$", contacts.contacts_root, name="contacts"),
+    path("contacts/search", search.contacts_search, name="contacts-search"),
+    path("contacts/search/duplicate", contacts.contacts_duplicate, name="contacts-duplicate"),
+    path("contacts/upsert", contacts.contacts_upsert, name="contacts-upsert"),
+    path("contacts/bulk/tags/update/<str:type>", contacts.contacts_bulk_tags, name="bulk-tags"),
+    path("contacts/bulk/business", contacts.contacts_bulk_business, name="bulk-business"),
+    path("contacts/business/<str:businessId>", contacts.contacts_by_business, name="by-business"),
+    path(f"{C}", contacts.contact_detail, name="contact"),
+    path(f"{C}/tasks", tasks_notes.tasks_root, name="tasks"),
+    path(f"{C}/tasks/<str:taskId>", tasks_notes.task_detail, name="task"),
+    path(f"{C}/tasks/<str:taskId>/completed", tasks_notes.task_completed, name="task-completed"),
+    path(f"{C}/notes", tasks_notes.notes_root, name="notes"),
+    path(f"{C}/notes/<str:id>", tasks_notes.note_detail, name="note"),
+    path(f"{C}/appointments", tasks_notes.contact_appointments, name="appointments"),
+    path(f"{C}/tags", relations.contact_tags, name="tags"),
+    path(f"{C}/followers", relations.contact_followers, name="followers"),
+    path(
+        f"{C}/campaigns/removeAll",
+        relations.contact_campaigns_remove_all,
+        name="campaigns-remove-all",
+    ),
+    path(f"{C}/campaigns/<str:campaignId>", relations.contact_campaign, name="campaign"),
+    path(f"{C}/workflow/<str:workflowId>", relations.contact_workflow, name="workflow"),
+    # Sandbox-only control endpoints (no auth)
+    path("_control/faults", control.faults, name="control-faults"),
+    path("_control/limits", control.limits, name="control-limits"),
+    path("_control/webhooks", control.webhooks, name="control-webhooks"),
+    path("_control/grants", control.grants, name="control-grants"),
+    path("_control/reset-counters", control.reset_counters, name="control-reset-counters"),
+    path("_control/pit", control.pit, name="control-pit"),
+    # Browse UI
+    path("_ui/", ui.home, name="ui"),
+    path("_ui/contacts/new", ui.contact_new, name="ui-contact-new"),
+    path("_ui/contacts/<str:contact_id>/", ui.contact_detail, name="ui-contact"),
+    path("_ui/contacts/<str:contact_id>/delete", ui.contact_delete, name="ui-contact-delete"),
+    path("_ui/contacts/<str:contact_id>/tasks", ui.task_add, name="ui-task-add"),
+    path(
+        "_ui/contacts/<str:contact_id>/tasks/<str:task_id>/complete",
+        ui.task_complete,
+        name="ui-task-complete",
+    ),
+    path("_ui/contacts/<str:contact_id>/notes", ui.note_add, name="ui-note-add"),
+    path("_ui/webhooks", ui.webhooks, name="ui-webhooks"),
+    path("_ui/settings", ui.settings_form, name="ui-settings"),
+]

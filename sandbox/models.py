@@ -1,0 +1,327 @@
+"""Storage of the simulated HighLevel (GHL) service.
+
+Everything here belongs to the fake external service: the product never reads these
+tables, it only talks to the sandbox over HTTP.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from django.db import models
+from django.utils import timezone
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def ghl_id() -> str:
+    """A 20-character id shaped like GHL's (Firestore-style) ids."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
+
+
+def now_ms():
+    """Now, truncated to milliseconds (GHL timestamps carry ms; cursors compare exactly)."""
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class SandboxLocation(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    company_id = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="America/New_York")
+    # The location's "Allow Duplicate Contact" setting (GHL default: off).
+    allow_duplicate_contact = models.BooleanField(default=False)
+    created = models.DateTimeField(default=now_ms)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+class SandboxUser(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    company_id = models.CharField(max_length=32)
+    location = models.ForeignKey(
+        SandboxLocation, null=True, blank=True, on_delete=models.CASCADE, related_name="users"
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=32, default="user")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class SandboxBusiness(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    created = models.DateTimeField(default=now_ms)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SandboxCampaign(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=32, default="published")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SandboxWorkflow(models.Model):
+    id = models.CharField(primary_key=True, max_length=64, default=ghl_id)
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=32, default="published")
+    created = models.DateTimeField(default=now_ms)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SandboxCustomField(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    field_key = models.CharField(max_length=200)  # e.g. "contact.membership_level"
+    data_type = models.CharField(max_length=32, default="TEXT")
+    picklist_options = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["location", "field_key"], name="sb_cf_loc_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.field_key
+
+
+class SandboxContact(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=200, blank=True)
+    last_name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=400, blank=True)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=40, blank=True, db_index=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    address1 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=8, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    website = models.CharField(max_length=300, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    type = models.CharField(max_length=32, default="lead")
+    gender = models.CharField(max_length=16, blank=True)
+    assigned_to = models.CharField(max_length=32, blank=True)
+    business_id = models.CharField(max_length=32, blank=True)
+    date_of_birth = models.CharField(max_length=32, blank=True)
+    dnd = models.BooleanField(default=False)
+    dnd_settings = models.JSONField(default=dict, blank=True)
+    inbound_dnd_settings = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    # ",tag one,tag two," in lower case: lets search filter tags in SQL on any backend.
+    tags_text = models.TextField(blank=True, default="")
+    custom_fields = models.JSONField(default=dict, blank=True)  # {fieldId: value}
+    date_added = models.DateTimeField(default=now_ms, db_index=True)
+    date_updated = models.DateTimeField(default=now_ms, db_index=True)
+    campaigns = models.ManyToManyField(SandboxCampaign, blank=True, related_name="contacts")
+    workflows = models.ManyToManyField(SandboxWorkflow, blank=True, related_name="contacts")
+
+    class Meta:
+        indexes = [models.Index(fields=["location", "date_updated", "id"], name="sb_contact_upd")]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.id
+
+    def set_tags(self, tags: list[str]) -> None:
+        seen: list[str] = []
+        for tag in tags:
+            tag = str(tag).strip().lower()  # GHL stores tags in lower case
+            if tag and tag not in seen:
+                seen.append(tag)
+        self.tags = seen
+        self.tags_text = "," + ",".join(seen) + "," if seen else ""
+
+
+class SandboxFollower(models.Model):
+    contact = models.ForeignKey(SandboxContact, on_delete=models.CASCADE, related_name="followers")
+    user_id = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "user_id"], name="sb_follower_unique")
+        ]
+
+
+class SandboxTask(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    contact = models.ForeignKey(SandboxContact, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    assigned_to = models.CharField(max_length=32, blank=True)
+    due_date = models.DateTimeField()
+    completed = models.BooleanField(default=False)
+    date_added = models.DateTimeField(default=now_ms)
+    date_updated = models.DateTimeField(default=now_ms)
+
+
+class SandboxNote(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    contact = models.ForeignKey(SandboxContact, on_delete=models.CASCADE, related_name="notes")
+    body = models.TextField()
+    title = models.CharField(max_length=300, blank=True)
+    color = models.CharField(max_length=16, blank=True)
+    pinned = models.BooleanField(default=False)
+    user_id = models.CharField(max_length=32, blank=True)
+    date_added = models.DateTimeField(default=now_ms)
+    date_updated = models.DateTimeField(default=now_ms)
+
+
+class SandboxAppointment(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
+    contact = models.ForeignKey(
+        SandboxContact, on_delete=models.CASCADE, related_name="appointments"
+    )
+    calendar_id = models.CharField(max_length=32, default=ghl_id)
+    group_id = models.CharField(max_length=32, blank=True)
+    title = models.CharField(max_length=300)
+    status = models.CharField(max_length=32, default="booked")
+    assigned_user_id = models.CharField(max_length=32, blank=True)
+    notes = models.TextField(blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    date_added = models.DateTimeField(default=now_ms)
+    date_updated = models.DateTimeField(default=now_ms)
+
+
+# --- OAuth ----------------------------------------------------------------------------
+
+
+class SandboxOAuthCode(models.Model):
+    code_hash = models.CharField(max_length=64, unique=True)
+    client_id = models.CharField(max_length=200)
+    redirect_uri = models.TextField()
+    scopes = models.TextField()  # space-separated
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
+    user_id = models.CharField(max_length=32, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class SandboxToken(models.Model):
+    ACCESS = "access"
+    REFRESH = "refresh"
+    KIND_CHOICES = [(ACCESS, "access"), (REFRESH, "refresh")]
+
+    token_hash = models.CharField(max_length=64, unique=True)  # sha256 hex, never the token
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    client_id = models.CharField(max_length=200)
+    user_type = models.CharField(max_length=16, default="Location")  # Location | Company
+    location = models.ForeignKey(SandboxLocation, null=True, blank=True, on_delete=models.CASCADE)
+    company_id = models.CharField(max_length=32)
+    user_id = models.CharField(max_length=32, blank=True)
+    scopes = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)  # refresh tokens are single-use
+
+
+class SandboxPrivateIntegrationToken(models.Model):
+    token_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, default="Sandbox PIT")
+    location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
+    scopes = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+
+
+class SandboxTokenGrant(models.Model):
+    """One row per successful /oauth/token call (tests count refreshes with it)."""
+
+    grant_type = models.CharField(max_length=32)
+    client_id = models.CharField(max_length=200)
+    location_id = models.CharField(max_length=32, blank=True)
+    user_type = models.CharField(max_length=16, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+
+# --- Webhooks -------------------------------------------------------------------------
+
+
+class SandboxWebhookSubscription(models.Model):
+    url = models.URLField(max_length=1000)
+    location = models.ForeignKey(
+        SandboxLocation, null=True, blank=True, on_delete=models.CASCADE
+    )  # null: every location
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class SandboxWebhookDelivery(models.Model):
+    url = models.URLField(max_length=1000)
+    event_type = models.CharField(max_length=64)
+    webhook_id = models.CharField(max_length=64, db_index=True)
+    location_id = models.CharField(max_length=32, blank=True)
+    payload = models.JSONField(default=dict)
+    status_code = models.IntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.IntegerField(default=0)
+    state = models.CharField(max_length=16, default="pending")  # pending|retrying|ok|failed
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+# --- Limits and faults ----------------------------------------------------------------
+
+
+class SandboxRateCounter(models.Model):
+    """Fixed-window request counters, shared by every process through the database."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()  # window index (ms // interval) or day number
+    kind = models.CharField(max_length=8)  # "burst" | "daily"
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "kind", "window"], name="sb_rate_unique")
+        ]
+
+
+class SandboxSettings(models.Model):
+    """A single row (pk=1): runtime fault injection and rate-limit overrides."""
+
+    error_rate = models.FloatField(default=0.0)  # share answered 500/502/503
+    rate_429 = models.FloatField(default=0.0)  # share answered 429
+    slow_rate = models.FloatField(default=0.0)  # share delayed by slow_ms
+    slow_ms = models.IntegerField(default=2000)
+    # Null means "use the Django setting" (SANDBOX_GHL_RATE_MAX etc.).
+    rate_max = models.IntegerField(null=True, blank=True)
+    rate_interval_ms = models.IntegerField(null=True, blank=True)
+    rate_daily = models.IntegerField(null=True, blank=True)
+
+    @classmethod
+    def load(cls) -> SandboxSettings:
+        obj = cls.objects.filter(pk=1).first()
+        if obj is None:
+            obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

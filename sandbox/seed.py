@@ -1,0 +1,251 @@
+"""Deterministic, idempotent demo data for the GHL sandbox (random.Random(42))."""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from sandbox.models import (
+    SandboxAppointment,
+    SandboxBusiness,
+    SandboxCampaign,
+    SandboxContact,
+    SandboxCustomField,
+    SandboxLocation,
+    SandboxNote,
+    SandboxTask,
+    SandboxUser,
+    SandboxWorkflow,
+)
+
+FIRST = (
+    "Olivia Liam Emma Noah Ava Elijah Sophia James Isabella William Mia Benjamin Charlotte "
+    "Lucas Amelia Henry Harper Alexander Evelyn Daniel Abigail Michael Emily Ethan Ella Mateo "
+    "Grace Sebastian Chloe Jack Priya Arjun Mei Hiroshi Fatima Omar Sofia Diego Hannah Lars"
+).split()
+LAST = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White "
+    "Harris Sanchez Clark Ramirez Lewis Robinson Patel Nguyen Kim Tanaka Okafor Schmidt"
+).split()
+COMPANIES = [
+    "Acme Logistics",
+    "Blue Harbor Realty",
+    "Cedar & Pine Law",
+    "Brightside Bakery",
+    "Summit Outdoor Co",
+    "Northwind Traders",
+    "Lumen Design Studio",
+    "Riverbend Clinic",
+    "",
+]
+STREETS = ["Maple Ave", "Oak St", "Pine Rd", "Cedar Ln", "Elm St", "Lakeview Dr", "Hillcrest Blvd"]
+CITIES = [
+    ("Austin", "TX", "787"),
+    ("Denver", "CO", "802"),
+    ("Portland", "OR", "972"),
+    ("Chicago", "IL", "606"),
+    ("Raleigh", "NC", "276"),
+    ("Madison", "WI", "537"),
+]
+AREA = {
+    "Austin": "512",
+    "Denver": "303",
+    "Portland": "503",
+    "Chicago": "312",
+    "Raleigh": "919",
+    "Madison": "608",
+}
+TAGS = [
+    "new patient",
+    "newsletter",
+    "vip",
+    "cleaning due",
+    "invisalign lead",
+    "referral",
+    "follow up",
+    "insurance verified",
+]
+SOURCES = ["website form", "facebook ad", "google ads", "referral", "walk-in", "public api"]
+TASK_TITLES = [
+    "Call to confirm appointment",
+    "Send treatment plan",
+    "Follow up on estimate",
+    "Verify insurance details",
+    "Schedule 6-month cleaning",
+]
+NOTE_BODIES = [
+    "Prefers morning appointments.",
+    "Asked about whitening options.",
+    "Referred by a friend; offer referral discount.",
+    "Left voicemail, will retry.",
+    "Insurance card on file, expires next year.",
+]
+
+COMPANY_ID = "SbxCompany0000000001"
+
+
+def _id(rng: random.Random) -> str:
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(20))
+
+
+@transaction.atomic
+def seed() -> dict:
+    """Create the demo data unless it exists. Returns counts."""
+    rng = random.Random(42)
+    loc_ids = [_id(rng) for _ in range(3)]
+    if SandboxLocation.objects.filter(pk=loc_ids[0]).exists():
+        return {
+            "created": False,
+            "contacts": SandboxContact.objects.filter(location_id=loc_ids[0]).count(),
+        }
+    now = timezone.now().replace(microsecond=0)
+    names = ["Northside Dental", "Peak Fitness Studio", "Harbor Home Services"]
+    locations = []
+    for i, (loc_id, name) in enumerate(zip(loc_ids, names, strict=True)):
+        locations.append(
+            SandboxLocation.objects.create(
+                id=loc_id,
+                company_id=COMPANY_ID,
+                name=name,
+                created=now - timedelta(days=400 - i),
+            )
+        )
+    main = locations[0]
+    users = [
+        SandboxUser.objects.create(
+            id=_id(rng),
+            company_id=COMPANY_ID,
+            location=main,
+            first_name="Dana",
+            last_name="Reyes",
+            email="dana.reyes@northside.example",
+            role="admin",
+        ),
+        SandboxUser.objects.create(
+            id=_id(rng),
+            company_id=COMPANY_ID,
+            location=main,
+            first_name="Sam",
+            last_name="Okoye",
+            email="sam.okoye@northside.example",
+        ),
+    ]
+    businesses = [
+        SandboxBusiness.objects.create(id=_id(rng), location=main, name="Acme Logistics"),
+        SandboxBusiness.objects.create(id=_id(rng), location=main, name="Blue Harbor Realty"),
+    ]
+    for name in ("Spring Cleaning Reminder", "New Patient Welcome"):
+        SandboxCampaign.objects.create(id=_id(rng), location=main, name=name)
+    for name in ("Appointment Reminder Sequence", "Review Request"):
+        SandboxWorkflow.objects.create(id=_id(rng), location=main, name=name)
+    membership = SandboxCustomField.objects.create(
+        id=_id(rng),
+        location=main,
+        name="Membership Level",
+        field_key="contact.membership_level",
+        data_type="SINGLE_OPTIONS",
+        picklist_options=["Basic", "Plus", "Premium"],
+    )
+    referral = SandboxCustomField.objects.create(
+        id=_id(rng), location=main, name="Referral Source", field_key="contact.referral_source"
+    )
+    SandboxCustomField.objects.create(
+        id=_id(rng),
+        location=main,
+        name="Lifetime Value",
+        field_key="contact.lifetime_value",
+        data_type="MONETORY",
+    )
+    contacts = []
+    used_emails: set[str] = set()
+    for i in range(50):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        email = f"{first}.{last}{'' if i < 40 else i}@example.com".lower()
+        if email in used_emails:
+            email = f"{first}.{last}.{i}@example.com".lower()
+        used_emails.add(email)
+        city, state, zip_prefix = rng.choice(CITIES)
+        added = now - timedelta(days=rng.randint(1, 240), minutes=rng.randint(0, 1440))
+        updated = min(now, added + timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600)))
+        contact = SandboxContact(
+            id=_id(rng),
+            location=main,
+            first_name=first,
+            last_name=last,
+            name=f"{first} {last}",
+            email=email,
+            phone=f"+1{AREA[city]}555{rng.randint(0, 9999):04d}",
+            company_name=rng.choice(COMPANIES),
+            address1=f"{rng.randint(10, 9999)} {rng.choice(STREETS)}",
+            city=city,
+            state=state,
+            country="US",
+            postal_code=f"{zip_prefix}{rng.randint(10, 99)}",
+            timezone="America/Chicago",
+            source=rng.choice(SOURCES),
+            assigned_to=rng.choice(users).id if rng.random() < 0.5 else "",
+            date_added=added,
+            date_updated=updated,
+        )
+        contact.set_tags(rng.sample(TAGS, rng.randint(0, 3)))
+        fields = {}
+        if rng.random() < 0.4:
+            fields[membership.id] = rng.choice(membership.picklist_options)
+        if rng.random() < 0.2:
+            fields[referral.id] = rng.choice(["Google", "Friend", "Instagram"])
+        contact.custom_fields = fields
+        if i < 6:
+            contact.business_id = businesses[i % 2].id
+        contacts.append(contact)
+    SandboxContact.objects.bulk_create(contacts)
+    for contact in contacts[:15]:
+        for _ in range(rng.randint(1, 2)):
+            SandboxTask.objects.create(
+                id=_id(rng),
+                contact=contact,
+                title=rng.choice(TASK_TITLES),
+                body="Created by the sandbox seed.",
+                due_date=now + timedelta(days=rng.randint(-10, 20)),
+                completed=rng.random() < 0.3,
+                assigned_to=rng.choice(users).id,
+                date_added=contact.date_added,
+                date_updated=contact.date_updated,
+            )
+        SandboxNote.objects.create(
+            id=_id(rng),
+            contact=contact,
+            body=rng.choice(NOTE_BODIES),
+            user_id=users[0].id,
+            date_added=contact.date_updated,
+            date_updated=contact.date_updated,
+        )
+    for contact in contacts[:5]:
+        start = (now + timedelta(days=rng.randint(1, 21))).replace(minute=0, second=0)
+        SandboxAppointment.objects.create(
+            id=_id(rng),
+            location=main,
+            contact=contact,
+            title="Dental cleaning",
+            assigned_user_id=users[1].id,
+            start_time=start,
+            end_time=start + timedelta(minutes=45),
+            address="12 Main St, Austin TX",
+        )
+    # A few contacts in the second location, so cross-location checks have data.
+    for _ in range(3):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        SandboxContact.objects.create(
+            id=_id(rng),
+            location=locations[1],
+            first_name=first,
+            last_name=last,
+            name=f"{first} {last}",
+            email=f"{first}.{last}@peakfit.example".lower(),
+            source="walk-in",
+        )
+    return {"created": True, "contacts": len(contacts)}

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+app_name = "sandbox"
+
+urlpatterns = [
+    path("ghl/", include("sandbox.ghl.urls")),
+]

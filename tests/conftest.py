@@ -1,0 +1,121 @@
+"""Shared fixtures: the cast of users, the GHL sandbox served over real HTTP, CI checks.
+
+Under CI=true the suite must run on PostgreSQL and Redis: a missing service fails the run
+(it is never skipped).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from integrations.models import Membership, Role, Workspace
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not IN_CI:
+        return
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("CI=true but DATABASE_URL does not point at PostgreSQL")
+    if not settings.REDIS_URL or not _reachable(settings.REDIS_URL, 6379):
+        problems.append("CI=true but REDIS_URL is not set or Redis does not answer")
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        problems.append("CI=true but CELERY_BROKER_URL is not Redis")
+    if problems:
+        pytest.exit("; ".join(problems), returncode=3)
+
+
+def require_redis() -> None:
+    """Fail under CI, skip on a laptop without Redis."""
+    if settings.REDIS_URL and _reachable(settings.REDIS_URL, 6379):
+        return
+    if IN_CI:
+        pytest.fail("Redis is required under CI=true and is not reachable")
+    pytest.skip("no Redis here (set REDIS_URL); CI runs this on Redis")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.HTTP_ALLOW_PRIVATE_TARGETS = True
+    settings.LOCK_DIR = tmp_path / "locks"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def make_user(django_user_model, email: str):  # type: ignore[no-untyped-def]
+    return django_user_model.objects.create_user(
+        username=email.split("@")[0], email=email, password="pw-" + email
+    )
+
+
+@pytest.fixture
+def workspace(db):  # type: ignore[no-untyped-def]
+    return Workspace.objects.create(name="Acme Agency")
+
+
+@pytest.fixture
+def owner(workspace, django_user_model):  # type: ignore[no-untyped-def]
+    user = make_user(django_user_model, "owner@example.com")
+    Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def operator(workspace, django_user_model):  # type: ignore[no-untyped-def]
+    user = make_user(django_user_model, "operator@example.com")
+    Membership.objects.create(workspace=workspace, user=user, role=Role.OPERATOR)
+    return user
+
+
+@pytest.fixture
+def viewer(workspace, django_user_model):  # type: ignore[no-untyped-def]
+    user = make_user(django_user_model, "viewer@example.com")
+    Membership.objects.create(workspace=workspace, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def outsider(db, django_user_model):  # type: ignore[no-untyped-def]
+    user = make_user(django_user_model, "outsider@example.com")
+    other = Workspace.objects.create(name="Other Co")
+    Membership.objects.create(workspace=other, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def ghl_sandbox(live_server, settings):  # type: ignore[no-untyped-def]
+    """The GHL sandbox served by a live server; the product pointed at it over HTTP."""
+    base = live_server.url + "/sandbox/ghl"
+    settings.GHL_API_BASE_URL = base
+    settings.GHL_AUTHORIZE_URL = base + "/v2/oauth/chooselocation"
+    settings.GHL_TOKEN_URL = base + "/oauth/token"
+    settings.GHL_REDIRECT_URI = live_server.url + "/connections/oauth/ghl/callback/"
+    settings.GHL_CLIENT_ID = "sandbox-client-id"
+    settings.GHL_CLIENT_SECRET = "sandbox-client-secret"
+    call_command("sandbox_seed", verbosity=0)
+    return live_server
