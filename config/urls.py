@@ -13,5 +13,6 @@ if not settings.SANDBOX_ONLY:
     urlpatterns += [
         path("admin/", admin.site.urls),
         path("accounts/", include("allauth.urls")),
+        path("webhooks/", include("integrations.webhooks.urls")),
         path("", include("dashboard.urls")),
     ]

@@ -27,8 +27,12 @@ def current_membership(request: HttpRequest) -> Membership:
         membership = memberships.order_by("created").first()
     if membership is None:
         # A user with no workspace (e.g. made with createsuperuser) gets their own.
-        workspace = Workspace.objects.create(name=f"{request.user.email or request.user}'s workspace")
-        membership = Membership.objects.create(workspace=workspace, user=request.user, role=Role.OWNER)
+        workspace = Workspace.objects.create(
+            name=f"{request.user.email or request.user}'s workspace"
+        )
+        membership = Membership.objects.create(
+            workspace=workspace, user=request.user, role=Role.OWNER
+        )
     request.session[SESSION_WORKSPACE] = membership.workspace_id
     return membership
 

@@ -18,7 +18,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if settings.SIGNUP_OPEN:
             return True
         token = request.session.get(SESSION_INVITE)
-        return bool(token and Invitation.objects.filter(token=token, accepted__isnull=True).exists())
+        return bool(
+            token and Invitation.objects.filter(token=token, accepted__isnull=True).exists()
+        )
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit)

@@ -19,14 +19,20 @@ urlpatterns = [
     ),
     path("connections/<uuid:code>/card/", connections.card, name="connection_card"),
     path("connections/<uuid:code>/test/", connections.test, name="connection_test"),
-    path("connections/<uuid:code>/test/status/", connections.test_status, name="connection_test_status"),
+    path(
+        "connections/<uuid:code>/test/status/",
+        connections.test_status,
+        name="connection_test_status",
+    ),
     path("connections/<uuid:code>/reconnect/", connections.reconnect, name="connection_reconnect"),
     path(
         "connections/<uuid:code>/token/<slug:kind>/",
         connections.new_token,
         name="connection_token_replace",
     ),
-    path("connections/<uuid:code>/disconnect/", connections.disconnect, name="connection_disconnect"),
+    path(
+        "connections/<uuid:code>/disconnect/", connections.disconnect, name="connection_disconnect"
+    ),
     path("team/", team.index, name="team"),
     path("team/invitations/<int:pk>/revoke/", team.revoke, name="invitation_revoke"),
     path("invite/<str:token>/", team.invitation, name="invitation"),

@@ -31,14 +31,58 @@ class InvitationAdmin(admin.ModelAdmin):
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):
     # Credentials are never shown, not even encrypted.
-    list_display = ["__str__", "workspace", "kind", "auth_method", "account_id", "status", "expires_at"]
+    list_display = [
+        "__str__",
+        "workspace",
+        "kind",
+        "auth_method",
+        "account_id",
+        "status",
+        "expires_at",
+    ]
     list_filter = ["kind", "status", "auth_method"]
     exclude = ["credentials_encrypted"]
-    readonly_fields = ["code", "last_checked_at", "last_check_ok", "last_check_message", "last_error",
-                       "last_error_at", "last_refreshed_at", "expires_at"]
+    readonly_fields = [
+        "code",
+        "last_checked_at",
+        "last_check_ok",
+        "last_check_message",
+        "last_error",
+        "last_error_at",
+        "last_refreshed_at",
+        "expires_at",
+    ]
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created", "workspace", "actor", "action", "target"]
     list_filter = ["action"]
+
+
+from integrations.models import WebhookEvent  # noqa: E402  (appended section)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "received_at",
+        "source_kind",
+        "event_type",
+        "status",
+        "signature_verdict",
+        "workspace",
+        "note",
+    ]
+    list_filter = ["source_kind", "status", "signature_verdict", "event_type"]
+    search_fields = ["dedupe_key", "event_type", "code"]
+    readonly_fields = [
+        "code",
+        "source_kind",
+        "event_type",
+        "dedupe_key",
+        "raw_body",
+        "headers",
+        "signature_verdict",
+        "received_at",
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.connectors.base import CheckResult, ConnectorError
 from integrations.connectors.registry import connector_class
@@ -67,6 +68,7 @@ def start_oauth(
     return OAuthStart(state=state, url=url)
 
 
+@sensitive_variables()
 def finish_oauth(
     session: Any,
     workspace: Workspace,
@@ -99,9 +101,7 @@ def finish_oauth(
 
     existing = None
     if started["reconnect"]:
-        existing = Connection.objects.filter(
-            workspace=workspace, code=started["reconnect"]
-        ).first()
+        existing = Connection.objects.filter(workspace=workspace, code=started["reconnect"]).first()
     connection = Connection(workspace=workspace, kind=kind, created_by=user)
     connection.scopes_requested = started["scopes"]
     try:
@@ -117,8 +117,15 @@ def finish_oauth(
         if existing is not None:
             # Reconnecting keeps the connection's identity (flows point at it).
             for field in (
-                "auth_method", "credentials_encrypted", "scopes_requested", "scopes_granted",
-                "account_id", "account_name", "company_id", "expires_at", "last_refreshed_at",
+                "auth_method",
+                "credentials_encrypted",
+                "scopes_requested",
+                "scopes_granted",
+                "account_id",
+                "account_name",
+                "company_id",
+                "expires_at",
+                "last_refreshed_at",
             ):
                 setattr(existing, field, getattr(connection, field))
             existing.status = ConnectionStatus.ACTIVE
@@ -129,12 +136,16 @@ def finish_oauth(
         connection.label = connection.account_name or f"{label} {connection.account_id}"
         connection.save()
         AuditEntry.record(
-            workspace, user, "connection.created", str(connection),
+            workspace,
+            user,
+            "connection.created",
+            str(connection),
             scopes=connection.scopes_granted,
         )
         return connection
 
 
+@sensitive_variables()
 def connect_with_token(
     workspace: Workspace,
     user: Any,
@@ -167,8 +178,11 @@ def connect_with_token(
         connection.label = connection.account_name or f"{label} {connection.account_id}"
     connection.save()
     AuditEntry.record(
-        workspace, user, "connection.token_updated" if replace else "connection.created",
-        str(connection), auth="pit",
+        workspace,
+        user,
+        "connection.token_updated" if replace else "connection.created",
+        str(connection),
+        auth="pit",
     )
     return connection
 

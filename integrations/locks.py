@@ -7,6 +7,7 @@ uses a Redis lock (redis-py's Lock, with a timeout so a crashed holder cannot bl
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import time
@@ -37,10 +38,9 @@ def named_lock(name: str, *, timeout: float = 60, wait: float = 30) -> Iterator[
         try:
             yield
         finally:
-            try:
+            # Expired while held (LockNotOwnedError): nothing left to release.
+            with contextlib.suppress(Exception):
                 lock.release()
-            except Exception:  # expired while held; nothing left to release
-                pass
         return
     lock_dir = settings.LOCK_DIR
     lock_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,9 @@ from integrations.models import AuditEntry, Invitation, Membership, Workspace
 def invite(workspace: Workspace, by: Any, email: str, role: str) -> Invitation:
     email = email.strip().lower()
     Invitation.objects.filter(workspace=workspace, email=email, accepted__isnull=True).delete()
-    invitation = Invitation.objects.create(workspace=workspace, email=email, role=role, invited_by=by)
+    invitation = Invitation.objects.create(
+        workspace=workspace, email=email, role=role, invited_by=by
+    )
     AuditEntry.record(workspace, by, "member.invited", email, role=role)
     return invitation
 
@@ -21,7 +23,10 @@ def invite(workspace: Workspace, by: Any, email: str, role: str) -> Invitation:
 def accept_invitation(token: str, user: Any) -> Membership | None:
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().filter(token=token).select_related("workspace").first()
+            Invitation.objects.select_for_update()
+            .filter(token=token)
+            .select_related("workspace")
+            .first()
         )
         if invitation is None or not invitation.usable:
             return None
@@ -30,5 +35,7 @@ def accept_invitation(token: str, user: Any) -> Membership | None:
         )
         invitation.accepted = timezone.now()
         invitation.save(update_fields=["accepted"])
-        AuditEntry.record(invitation.workspace, user, "member.joined", invitation.email, role=membership.role)
+        AuditEntry.record(
+            invitation.workspace, user, "member.joined", invitation.email, role=membership.role
+        )
         return membership

@@ -164,6 +164,9 @@ class SandboxFollower(models.Model):
             models.UniqueConstraint(fields=["contact", "user_id"], name="sb_follower_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.contact_id}"
+
 
 class SandboxTask(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
@@ -176,6 +179,9 @@ class SandboxTask(models.Model):
     date_added = models.DateTimeField(default=now_ms)
     date_updated = models.DateTimeField(default=now_ms)
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class SandboxNote(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
@@ -187,6 +193,9 @@ class SandboxNote(models.Model):
     user_id = models.CharField(max_length=32, blank=True)
     date_added = models.DateTimeField(default=now_ms)
     date_updated = models.DateTimeField(default=now_ms)
+
+    def __str__(self) -> str:
+        return self.body[:50]
 
 
 class SandboxAppointment(models.Model):
@@ -207,6 +216,9 @@ class SandboxAppointment(models.Model):
     date_added = models.DateTimeField(default=now_ms)
     date_updated = models.DateTimeField(default=now_ms)
 
+    def __str__(self) -> str:
+        return self.title
+
 
 # --- OAuth ----------------------------------------------------------------------------
 
@@ -221,6 +233,9 @@ class SandboxOAuthCode(models.Model):
     created = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"code for {self.location_id}"
 
 
 class SandboxToken(models.Model):
@@ -240,6 +255,9 @@ class SandboxToken(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)  # refresh tokens are single-use
 
+    def __str__(self) -> str:
+        return f"{self.kind} token ({self.user_type})"
+
 
 class SandboxPrivateIntegrationToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
@@ -247,6 +265,9 @@ class SandboxPrivateIntegrationToken(models.Model):
     location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
     scopes = models.TextField()
     created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SandboxTokenGrant(models.Model):
@@ -257,6 +278,9 @@ class SandboxTokenGrant(models.Model):
     location_id = models.CharField(max_length=32, blank=True)
     user_type = models.CharField(max_length=16, blank=True)
     created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.grant_type} @ {self.created}"
 
 
 # --- Webhooks -------------------------------------------------------------------------
@@ -289,6 +313,9 @@ class SandboxWebhookDelivery(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"{self.event_type} -> {self.url}"
+
 
 # --- Limits and faults ----------------------------------------------------------------
 
@@ -306,6 +333,9 @@ class SandboxRateCounter(models.Model):
             models.UniqueConstraint(fields=["key", "kind", "window"], name="sb_rate_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.key} {self.kind}:{self.window}"
+
 
 class SandboxSettings(models.Model):
     """A single row (pk=1): runtime fault injection and rate-limit overrides."""
@@ -318,6 +348,9 @@ class SandboxSettings(models.Model):
     rate_max = models.IntegerField(null=True, blank=True)
     rate_interval_ms = models.IntegerField(null=True, blank=True)
     rate_daily = models.IntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "Sandbox settings"
 
     @classmethod
     def load(cls) -> SandboxSettings:

@@ -22,7 +22,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
             return True
     except OSError:
         return False
@@ -119,3 +121,10 @@ def ghl_sandbox(live_server, settings):  # type: ignore[no-untyped-def]
     settings.GHL_CLIENT_SECRET = "sandbox-client-secret"
     call_command("sandbox_seed", verbosity=0)
     return live_server
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+    # Live-server threads must not keep connections open past a request, or the test
+    # database cannot be dropped at the end.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

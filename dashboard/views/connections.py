@@ -46,7 +46,10 @@ def new_oauth(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             start = connecting.start_oauth(
-                request.session, request.workspace, kind, form.cleaned_data["scopes"]  # type: ignore[attr-defined]
+                request.session,
+                request.workspace,
+                kind,
+                form.cleaned_data["scopes"],  # type: ignore[attr-defined]
             )
         except connecting.ConnectError as exc:
             form.add_error(None, str(exc))
@@ -112,7 +115,12 @@ def new_token(request: HttpRequest, kind: str, code: UUID | None = None) -> Http
     return render(
         request,
         "dashboard/connect_token.html",
-        {"form": form, "app": cls, "existing": existing, "title": f"Connect {cls.label} with a token"},
+        {
+            "form": form,
+            "app": cls,
+            "existing": existing,
+            "title": f"Connect {cls.label} with a token",
+        },
     )
 
 
@@ -150,11 +158,17 @@ def test_status(request: HttpRequest, code: UUID) -> HttpResponse:
 def reconnect(request: HttpRequest, code: UUID) -> HttpResponse:
     connection = get_connection(request, code)
     if connection.auth_method != "oauth2":
-        return redirect("dashboard:connection_token_replace", kind=connection.kind, code=connection.code)
+        return redirect(
+            "dashboard:connection_token_replace", kind=connection.kind, code=connection.code
+        )
     scopes = request.POST.getlist("scopes") or connection.scopes_requested
     try:
         start = connecting.start_oauth(
-            request.session, request.workspace, connection.kind, scopes, reconnect=connection  # type: ignore[attr-defined]
+            request.session,
+            request.workspace,
+            connection.kind,
+            scopes,
+            reconnect=connection,  # type: ignore[attr-defined]
         )
     except connecting.ConnectError as exc:
         messages.error(request, str(exc))

@@ -25,10 +25,16 @@ def index(request: HttpRequest) -> HttpResponse:
             invitation = teams.invite(
                 workspace, request.user, form.cleaned_data["email"], form.cleaned_data["role"]
             )
-            link = request.build_absolute_uri(reverse("dashboard:invitation", args=[invitation.token]))
-            messages.success(request, f"Invitation created for {invitation.email}. Send them this link: {link}")
+            link = request.build_absolute_uri(
+                reverse("dashboard:invitation", args=[invitation.token])
+            )
+            messages.success(
+                request, f"Invitation created for {invitation.email}. Send them this link: {link}"
+            )
             return redirect("dashboard:team")
-    members = Membership.objects.filter(workspace=workspace).select_related("user").order_by("created")
+    members = (
+        Membership.objects.filter(workspace=workspace).select_related("user").order_by("created")
+    )
     invitations = Invitation.objects.filter(workspace=workspace, accepted__isnull=True)
     return render(
         request,
@@ -49,7 +55,12 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     invite = Invitation.objects.filter(token=token).select_related("workspace").first()
     if invite is None or not invite.usable:
-        return render(request, "dashboard/invitation.html", {"invalid": True, "title": "Invitation"}, status=404)
+        return render(
+            request,
+            "dashboard/invitation.html",
+            {"invalid": True, "title": "Invitation"},
+            status=404,
+        )
     if request.user.is_authenticated:
         if request.method == "POST":
             membership = teams.accept_invitation(token, request.user)
@@ -57,7 +68,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 request.session["workspace_id"] = membership.workspace_id
                 messages.success(request, f"You joined {membership.workspace}.")
             return redirect("dashboard:home")
-        return render(request, "dashboard/invitation.html", {"invite": invite, "title": "Invitation"})
+        return render(
+            request, "dashboard/invitation.html", {"invite": invite, "title": "Invitation"}
+        )
     request.session[SESSION_INVITE] = token
     if get_user_model().objects.filter(email__iexact=invite.email).exists():
         messages.info(request, "Log in to accept the invitation.")

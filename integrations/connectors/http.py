@@ -33,16 +33,34 @@ REDACTED = "[redacted]"
 # Field names compared after lower-casing and dropping "_" and "-": access_token,
 # accessToken (GHL v3 camelCase) and access-token are one name.
 SECRET_NAMES = {
-    "accesstoken", "refreshtoken", "idtoken", "clientsecret", "secret", "password", "pwd",
-    "sesskey", "oauthkey", "apikey", "token", "code", "authorization", "pit",
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "clientsecret",
+    "secret",
+    "password",
+    "pwd",
+    "sesskey",
+    "oauthkey",
+    "apikey",
+    "token",
+    "code",
+    "authorization",
+    "pit",
 }
 SECRET_HEADERS = {
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie",
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "cookie",
+    "set-cookie",
 }
 
 
 def is_secret_field(name: str) -> bool:
     return re.sub(r"[_\-]", "", str(name)).lower() in SECRET_NAMES
+
 
 USER_AGENT = "Syncdeck/0.1 (+self-hosted)"
 
@@ -171,10 +189,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 def redact_value(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: (REDACTED if is_secret_field(k) else redact_value(v))
-            for k, v in value.items()
-        }
+        return {k: (REDACTED if is_secret_field(k) else redact_value(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact_value(v) for v in value]
     return value
@@ -305,7 +320,9 @@ def classify(response: HttpResponse) -> ConnectorError | None:
         )
     if status in (408, 425) or status >= 500:
         return ConnectorError(
-            message, kind=ErrorKind.TRANSIENT, status=status,
+            message,
+            kind=ErrorKind.TRANSIENT,
+            status=status,
             retry_after=retry_after_seconds(response.headers) if status == 503 else None,
         )
     if status in (400, 422):
@@ -350,7 +367,8 @@ def request(
         record.error = "timed out"
         _remember(record)
         raise ConnectorError(
-            f"{urlsplit(url).hostname} did not answer in time", kind=ErrorKind.TRANSIENT,
+            f"{urlsplit(url).hostname} did not answer in time",
+            kind=ErrorKind.TRANSIENT,
             record=record,
         ) from exc
     except requests.RequestException as exc:

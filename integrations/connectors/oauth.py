@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
@@ -67,6 +68,7 @@ def authorization_url(
     return url
 
 
+@sensitive_variables()
 def _token_call(func: Any, token_url: str, **kwargs: Any) -> dict[str, Any]:
     _allow_http_if_local(token_url)
     try:
@@ -89,6 +91,7 @@ def _token_call(func: Any, token_url: str, **kwargs: Any) -> dict[str, Any]:
         ) from exc
 
 
+@sensitive_variables()
 def exchange_code(
     token_url: str,
     *,
@@ -109,6 +112,7 @@ def exchange_code(
     )
 
 
+@sensitive_variables()
 def refresh_token(
     token_url: str,
     *,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from .audit import AuditEntry
 from .connections import Connection, ConnectionStatus, Environment
+from .webhooks import SignatureVerdict, WebhookEvent, WebhookSource, WebhookStatus
 from .workspaces import Invitation, Membership, Role, Workspace
 
 __all__ = [
@@ -12,5 +13,9 @@ __all__ = [
     "Invitation",
     "Membership",
     "Role",
+    "SignatureVerdict",
+    "WebhookEvent",
+    "WebhookSource",
+    "WebhookStatus",
     "Workspace",
 ]

@@ -7,9 +7,12 @@ successful token check carries the X-RateLimit-* headers.
 
 from __future__ import annotations
 
+import functools
 import json
+import time
 from collections.abc import Callable
 
+from django.db import OperationalError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -34,10 +37,33 @@ def json_body(request) -> dict:
     return data
 
 
+def retry_locked(view):
+    """Retry a view a few times on SQLite "database table is locked".
+
+    Shared-cache in-memory SQLite (Django's test database) fails concurrent writers at
+    once instead of honouring the busy timeout. Writes run in one transaction, so a retry
+    never applies half a request. File SQLite and PostgreSQL never get here.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        for attempt in range(8):
+            try:
+                return view(request, *args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 7:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
 def endpoint(handlers: dict[str, tuple[str | None, Callable]]):
     """Build a view dispatching on method: {"GET": (scope, fn), ...}."""
 
     @csrf_exempt
+    @retry_locked
     def view(request, **kwargs):
         handler = handlers.get(request.method)
         if handler is None:

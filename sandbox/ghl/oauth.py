@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpResponseRedirect, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -22,6 +23,7 @@ from sandbox.models import (
 )
 
 from . import errors
+from .api import retry_locked
 from .auth import authenticate, check_version, hash_token, new_token
 from .pages import render_page
 
@@ -81,7 +83,8 @@ def authorize(request):
             request, "sandbox/ghl/oauth_error.html", {"message": problem}, status=400
         )
     scopes = params["scope"].split()
-    locations = list(SandboxLocation.objects.all())
+    # The busiest location first (pre-selected): the demo's seeded contacts live there.
+    locations = list(SandboxLocation.objects.annotate(n=Count("contacts")).order_by("-n", "name"))
     if request.method == "POST":
         if "cancel" in request.POST or request.POST.get("action") == "cancel":
             return HttpResponseRedirect(
@@ -200,6 +203,7 @@ def _form(request) -> dict:
 
 
 @csrf_exempt
+@retry_locked
 def token(request):
     if request.method != "POST":
         return errors.error(404, f"Cannot {request.method} {request.path}", "Not Found")

@@ -61,8 +61,9 @@ def current_limits(row: SandboxSettings | None = None) -> Limits:
 def _bump(key: str, kind: str, window: int) -> int:
     qn = connection.ops.quote_name
     table = qn(SandboxRateCounter._meta.db_table)
+    # Identifiers come from model metadata (quoted); values are parameters.
     sql = (
-        f"INSERT INTO {table} ({qn('key')}, {qn('kind')}, {qn('window')}, {qn('count')}) "
+        f"INSERT INTO {table} ({qn('key')}, {qn('kind')}, {qn('window')}, {qn('count')}) "  # noqa: S608
         f"VALUES (%s, %s, %s, 1) "
         f"ON CONFLICT ({qn('key')}, {qn('kind')}, {qn('window')}) "
         f"DO UPDATE SET {qn('count')} = {table}.{qn('count')} + 1 "

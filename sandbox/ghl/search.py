@@ -117,20 +117,20 @@ def _custom_field(field_id: str, op: str, raw) -> Q:
     # Custom field values live in a JSON dict; filtering them in SQL portably is not worth
     # it here, so resolve matching ids in Python (fine for sandbox-sized data).
     ids = []
+    needle = str(raw).lower()
     for cid, values in SandboxContact.objects.values_list("id", "custom_fields"):
         value = (values or {}).get(field_id)
         text = "" if value is None else str(value).lower()
-        if op == "exists" and value not in (None, ""):
-            ids.append(cid)
-        elif op == "not_exists" and value in (None, ""):
-            ids.append(cid)
-        elif op == "eq" and text == str(raw).lower():
-            ids.append(cid)
-        elif op == "not_eq" and text != str(raw).lower():
-            ids.append(cid)
-        elif op == "contains" and str(raw).lower() in text:
-            ids.append(cid)
-        elif op == "not_contains" and str(raw).lower() not in text:
+        present = value not in (None, "")
+        matched = {
+            "exists": present,
+            "not_exists": not present,
+            "eq": text == needle,
+            "not_eq": text != needle,
+            "contains": needle in text,
+            "not_contains": needle not in text,
+        }.get(op, False)
+        if matched:
             ids.append(cid)
     return Q(id__in=ids)
 

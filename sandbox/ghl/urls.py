@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import contacts, control, oauth, relations, search, tasks_notes, ui
+from . import contacts, control, locations, oauth, relations, search, tasks_notes, ui
 
 app_name = "ghl"
 
@@ -38,6 +38,8 @@ urlpatterns = [
     ),
     path(f"{C}/campaigns/<str:campaignId>", relations.contact_campaign, name="campaign"),
     path(f"{C}/workflow/<str:workflowId>", relations.contact_workflow, name="workflow"),
+    # Locations (locations.json): the location's own details
+    path("locations/<str:locationId>", locations.location_detail, name="location"),
     # Sandbox-only control endpoints (no auth)
     path("_control/faults", control.faults, name="control-faults"),
     path("_control/limits", control.limits, name="control-limits"),

@@ -13,7 +13,7 @@ from integrations.connectors import http
 from integrations.connectors.base import ConnectorError, ErrorKind
 from integrations.models import Connection, ConnectionStatus
 
-from .conftest import ALL_SCOPES, grants, main_location_id, obtain_code, oauth_connection
+from .conftest import ALL_SCOPES, grants, main_location_id, oauth_connection, obtain_code
 
 
 def _raw_credentials(conn: Connection) -> str:
@@ -165,9 +165,8 @@ def test_expired_token_with_dead_refresh_token_needs_reauth(ghl_sandbox, workspa
 def test_missing_scope_fails_before_any_http(ghl_sandbox, workspace):
     conn = oauth_connection(workspace, scopes=["contacts.readonly"])
     assert conn.scopes_granted == ["contacts.readonly"]
-    with http.recording() as records:
-        with pytest.raises(ConnectorError) as info:
-            conn.connector.call("create-contact", body={"firstName": "No"})
+    with http.recording() as records, pytest.raises(ConnectorError) as info:
+        conn.connector.call("create-contact", body={"firstName": "No"})
     assert records == []
     assert info.value.permanent and info.value.kind == ErrorKind.AUTH
     assert "contacts.write" in info.value.message

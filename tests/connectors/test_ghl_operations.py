@@ -174,7 +174,11 @@ def s_bulk_update_contact_tags(ghl):
     assert data["succeded"] is True and data["errorCount"] == 0
     assert len(data["responses"]) == 2
     assert "bulk-vip" in ghl.call("get-contact", contactId=b["id"])["contact"]["tags"]
-    ghl.call("bulk-update-contact-tags", type="remove", body={"contacts": [b["id"]], "tags": ["bulk-vip"]})
+    ghl.call(
+        "bulk-update-contact-tags",
+        type="remove",
+        body={"contacts": [b["id"]], "tags": ["bulk-vip"]},
+    )
     assert "bulk-vip" not in ghl.call("get-contact", contactId=b["id"])["contact"]["tags"]
 
 
@@ -209,9 +213,7 @@ def s_remove_followers_contact(ghl):
     user = sandbox_ids(ghl)["user"]
     contact = new_contact(ghl)
     ghl.call("add-followers-contact", contactId=contact["id"], body={"followers": [user]})
-    data = ghl.call(
-        "remove-followers-contact", contactId=contact["id"], body={"followers": [user]}
-    )
+    data = ghl.call("remove-followers-contact", contactId=contact["id"], body={"followers": [user]})
     assert data["followersRemoved"] == [user] and data["followers"] == []
 
 
@@ -467,7 +469,10 @@ def test_iterate_skip_pages(ghl):
     )
     assert len(expected) > 2
     with http.recording() as records:
-        got = [c["id"] for c in ghl.iterate("get-contacts-by-businessId", page_size=2, businessId=business)]
+        got = [
+            c["id"]
+            for c in ghl.iterate("get-contacts-by-businessId", page_size=2, businessId=business)
+        ]
     assert len(got) == len(set(got)) and set(got) == expected
     pages = [r for r in records if "/contacts/business/" in r.url]
     assert len(pages) >= 2 and "skip=2" in pages[1].url

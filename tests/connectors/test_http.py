@@ -124,13 +124,12 @@ def test_token_responses_and_form_bodies_are_redacted(local):
 
 
 def test_secrets_passed_explicitly_never_reach_the_record(local):
-    with http.recording() as records:
-        with pytest.raises(ConnectorError) as info:
-            http.request(
-                "GET",
-                f"{local}/status/404?q={SECRET}&code=auth-code-1",
-                secrets=[SECRET],
-            )
+    with http.recording() as records, pytest.raises(ConnectorError) as info:
+        http.request(
+            "GET",
+            f"{local}/status/404?q={SECRET}&code=auth-code-1",
+            secrets=[SECRET],
+        )
     (record,) = records
     assert SECRET not in json.dumps(record.__dict__)
     assert "auth-code-1" not in record.url and "code=[redacted]" in record.url
@@ -197,9 +196,8 @@ def test_raise_for_status_false_returns_the_response(local):
 
 
 def test_timeout_is_transient(local):
-    with http.recording() as records:
-        with pytest.raises(ConnectorError) as info:
-            http.request("GET", f"{local}/status/200?sleep=1.5", timeout=(1, 0.3))
+    with http.recording() as records, pytest.raises(ConnectorError) as info:
+        http.request("GET", f"{local}/status/200?sleep=1.5", timeout=(1, 0.3))
     assert info.value.kind == ErrorKind.TRANSIENT and not info.value.permanent
     assert "did not answer in time" in info.value.message
     assert records[0].error == "timed out"
@@ -250,14 +248,19 @@ def test_sandbox_rate_limit_headers_are_read(ghl, sandbox_base):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8000/x", "http://10.1.2.3/x", "http://localhost/x", "http://[::1]/x",
-     "http://169.254.169.254/latest/meta-data", "http://192.168.0.1/"],
+    [
+        "http://127.0.0.1:8000/x",
+        "http://10.1.2.3/x",
+        "http://localhost/x",
+        "http://[::1]/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://192.168.0.1/",
+    ],
 )
 def test_ssrf_guard_refuses_private_targets(settings, url):
     settings.HTTP_ALLOW_PRIVATE_TARGETS = False
-    with http.recording() as records:
-        with pytest.raises(ConnectorError) as info:
-            http.request("GET", url, guard=True)
+    with http.recording() as records, pytest.raises(ConnectorError) as info:
+        http.request("GET", url, guard=True)
     assert info.value.permanent and "refused" in info.value.message
     assert records == []  # nothing was sent
 

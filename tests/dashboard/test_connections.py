@@ -35,13 +35,17 @@ def authorize_in_sandbox(url: str) -> str:
         match = re.search(rf'name="{name}" value="([^"]*)"', page.text)
         if match:
             fields[name] = match.group(1).replace("&amp;", "&")
-    answer = browser.post(target, data=fields, allow_redirects=False, headers={"Referer": url}, timeout=10)
+    answer = browser.post(
+        target, data=fields, allow_redirects=False, headers={"Referer": url}, timeout=10
+    )
     assert answer.status_code == 302, answer.text[:500]
     return answer.headers["Location"]
 
 
 def start_connect(client, scopes=("contacts.readonly",)) -> str:
-    response = client.post(reverse("dashboard:connection_new", args=["ghl"]), {"scopes": list(scopes)})
+    response = client.post(
+        reverse("dashboard:connection_new", args=["ghl"]), {"scopes": list(scopes)}
+    )
     assert response.status_code == 302
     return response["Location"]
 
@@ -83,7 +87,9 @@ def test_authorize_url_is_ghl_shaped(client, owner, ghl_sandbox):
 
 def test_full_oauth_connect_then_test(client, owner, ghl_sandbox):
     client.force_login(owner)
-    redirect = authorize_in_sandbox(start_connect(client, ("contacts.readonly", "locations.readonly")))
+    redirect = authorize_in_sandbox(
+        start_connect(client, ("contacts.readonly", "locations.readonly"))
+    )
     assert "code=" in redirect and "state=" in redirect
     response = client.get(callback_path(redirect), follow=True)
     assert response.status_code == 200
@@ -99,7 +105,9 @@ def test_full_oauth_connect_then_test(client, owner, ghl_sandbox):
     assert token not in html and token not in connection.credentials_encrypted
     assert AuditEntry.objects.filter(action="connection.created").count() == 1
 
-    response = client.post(reverse("dashboard:connection_test", args=[connection.code]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("dashboard:connection_test", args=[connection.code]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     connection.refresh_from_db()
     assert connection.last_check_ok is True, connection.last_check_message
@@ -108,7 +116,9 @@ def test_full_oauth_connect_then_test(client, owner, ghl_sandbox):
 
 def test_callback_without_state_saves_nothing(client, owner, ghl_sandbox):
     client.force_login(owner)
-    response = client.get(reverse("dashboard:oauth_callback", args=["ghl"]) + "?code=abc", follow=True)
+    response = client.get(
+        reverse("dashboard:oauth_callback", args=["ghl"]) + "?code=abc", follow=True
+    )
     assert b"did not match a connection started here" in response.content
     assert not Connection.objects.exists()
 
@@ -158,7 +168,11 @@ def test_connect_with_private_integration_token(client, owner, ghl_sandbox):
     data = pit()
     response = client.post(
         reverse("dashboard:connection_token", args=["ghl"]),
-        {"token": data["token"], "account_id": data["locationId"], "scopes": ["contacts.readonly", "contacts.write"]},
+        {
+            "token": data["token"],
+            "account_id": data["locationId"],
+            "scopes": ["contacts.readonly", "contacts.write"],
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -191,7 +205,9 @@ def test_revoked_token_shows_failure_not_500(client, owner, ghl_sandbox):
     connection = Connection.objects.get()
     connection.credentials = {"pit": "revoked-token"}
     connection.save()
-    response = client.post(reverse("dashboard:connection_test", args=[connection.code]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("dashboard:connection_test", args=[connection.code]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     connection.refresh_from_db()
     assert connection.last_check_ok is False
@@ -249,12 +265,19 @@ def test_it_checks_ownership(client, connection, outsider, name, method):
 
 def test_it_checks_ownership_of_token_replace(client, connection, outsider):
     client.force_login(outsider)
-    response = client.get(reverse("dashboard:connection_token_replace", args=[connection.code, "ghl"]))
+    response = client.get(
+        reverse("dashboard:connection_token_replace", args=[connection.code, "ghl"])
+    )
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize(
-    "name", ["dashboard:connection_reconnect", "dashboard:connection_disconnect", "dashboard:connection_test"]
+    "name",
+    [
+        "dashboard:connection_reconnect",
+        "dashboard:connection_disconnect",
+        "dashboard:connection_test",
+    ],
 )
 def test_viewer_may_not_act(client, connection, viewer, name):
     client.force_login(viewer)
@@ -270,7 +293,10 @@ def test_viewer_sees_no_buttons(client, connection, viewer):
 
 def test_operator_may_test_but_not_disconnect(client, connection, operator):
     client.force_login(operator)
-    assert client.post(reverse("dashboard:connection_disconnect", args=[connection.code])).status_code == 403
+    assert (
+        client.post(reverse("dashboard:connection_disconnect", args=[connection.code])).status_code
+        == 403
+    )
     html = client.get(reverse("dashboard:connections")).content.decode()
     assert "Test connection" in html and "Disconnect" not in html
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from integrations.connectors import http, oauth
 from integrations.connectors.base import (
@@ -79,6 +80,10 @@ class GHLConnector(Connector):
     def base_url(self) -> str:
         return settings.GHL_API_BASE_URL
 
+    @staticmethod
+    def environment() -> str:
+        return "sandbox" if settings.GHL_USE_SANDBOX else "live"
+
     # --- connecting ------------------------------------------------------------------
     def authorization_url(self, state: str, scopes: list[str]) -> str:
         return oauth.authorization_url(
@@ -89,6 +94,7 @@ class GHLConnector(Connector):
             state=state,
         )
 
+    @sensitive_variables()
     def complete_authorization(self, code: str) -> None:
         token = oauth.exchange_code(
             settings.GHL_TOKEN_URL,
@@ -106,19 +112,23 @@ class GHLConnector(Connector):
             )
         conn = self.connection
         conn.auth_method = "oauth2"
+        conn.environment = self.environment()
         conn.account_id = token["locationId"]
         conn.company_id = token.get("companyId") or ""
         self._store_token(token)
         conn.account_name = self.fetch_location_name() or conn.account_name
 
+    @sensitive_variables()
     def connect_with_pit(self, token: str, location_id: str) -> None:
         conn = self.connection
         conn.auth_method = "pit"
+        conn.environment = self.environment()
         conn.account_id = location_id
         conn.credentials = {"pit": token}
         conn.expires_at = None
         conn.account_name = self.fetch_location_name() or conn.account_name
 
+    @sensitive_variables()
     def _store_token(self, token: dict[str, Any]) -> None:
         conn = self.connection
         conn.credentials = {
@@ -156,6 +166,7 @@ class GHLConnector(Connector):
         creds = self.connection.credentials
         return creds.get("pit") or creds.get("access_token", "")
 
+    @sensitive_variables()
     def refresh(self, *, force: bool = False) -> None:
         """Refresh the access token under a lock: GHL refresh tokens are single-use.
 
@@ -173,7 +184,8 @@ class GHLConnector(Connector):
             )
         if conn.pk is None:
             raise ConnectorError(
-                "cannot refresh a connection that is not saved", permanent=True,
+                "cannot refresh a connection that is not saved",
+                permanent=True,
                 kind=ErrorKind.AUTH,
             )
         seen_token = self.access_token()
@@ -240,6 +252,7 @@ class GHLConnector(Connector):
             self.refresh()
 
     # --- calling ---------------------------------------------------------------------
+    @sensitive_variables()
     def _send(
         self,
         method: str,
@@ -318,7 +331,8 @@ class GHLConnector(Connector):
         unknown = set(params) - known
         if unknown:
             raise ConnectorError(
-                f"“{op.name}” has no parameter {', '.join(sorted(unknown))}", permanent=True,
+                f"“{op.name}” has no parameter {', '.join(sorted(unknown))}",
+                permanent=True,
                 kind=ErrorKind.VALIDATION,
             )
         for param in op.params:

@@ -28,16 +28,43 @@ class Command(BaseCommand):
         env = {**os.environ, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
         commands = {
             "web": [
-                os.path.join(bindir, "gunicorn"), "config.wsgi:application",
-                "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "8",
-                "--worker-class", "gthread", "--timeout", "60", "--access-logfile", "-",
+                os.path.join(bindir, "gunicorn"),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--worker-class",
+                "gthread",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                "-",
+                # Paths only: query strings may carry OAuth codes.
+                "--access-logformat",
+                '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
             ],
             "worker": [
-                os.path.join(bindir, "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-                "--concurrency", str(workers), "--hostname", f"worker-{port}@%h",
+                os.path.join(bindir, "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(workers),
+                "--hostname",
+                f"worker-{port}@%h",
             ],
             "beat": [
-                os.path.join(bindir, "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+                os.path.join(bindir, "celery"),
+                "-A",
+                "config",
+                "beat",
+                "--loglevel",
+                "INFO",
                 "--pidfile=",
             ],
         }
@@ -65,7 +92,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, proc in procs.items():
                     if proc.poll() is not None:
-                        self.stderr.write(f"{name} exited with {proc.returncode}; stopping the rest")
+                        self.stderr.write(
+                            f"{name} exited with {proc.returncode}; stopping the rest"
+                        )
                         stopping = True
                 time.sleep(0.5)
         finally:

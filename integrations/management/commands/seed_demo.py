@@ -21,7 +21,10 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=DEMO_EMAIL).first()
         if user is None:
             user = User.objects.create_user(
-                username="demo", email=DEMO_EMAIL, password=DEMO_PASSWORD, is_staff=True,
+                username="demo",
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                is_staff=True,
                 is_superuser=True,
             )
             self.stdout.write(f"created user {DEMO_EMAIL}")

@@ -1,0 +1,54 @@
+"""Tests every connector must pass. A test module subclasses ConnectorContract and supplies
+three fixtures: `connector_cls`, `good_connection` (a saved Connection that works against
+the connector's sandbox) and `bad_connection` (a saved Connection with bad credentials).
+"""
+
+from __future__ import annotations
+
+import re
+
+from integrations.connectors.base import CheckResult, Connector
+from integrations.connectors.registry import CONNECTORS, connector_class
+
+
+class ConnectorContract:
+    def test_registered_with_kind_and_label(self, connector_cls: type[Connector]):
+        assert connector_cls.kind in CONNECTORS
+        assert connector_class(connector_cls.kind) is connector_cls
+        assert connector_cls.label and CONNECTORS[connector_cls.kind][0] == connector_cls.label
+
+    def test_auth_methods_declared(self, connector_cls: type[Connector]):
+        assert connector_cls.auth_methods
+        assert set(connector_cls.auth_methods) <= {"oauth2", "pit", "api_key", "shared_secret"}
+
+    def test_default_scopes_are_declared_scopes(self, connector_cls: type[Connector]):
+        names = [s.name for s in connector_cls.scopes]
+        assert len(names) == len(set(names))
+        assert set(connector_cls.default_scopes()) <= connector_cls.scope_names()
+        assert all(s.explanation for s in connector_cls.scopes)
+
+    def test_catalog_operations_are_well_formed(self, connector_cls: type[Connector]):
+        assert len(connector_cls.catalog) > 0
+        for op in connector_cls.catalog:
+            assert op.id and op.name and op.category, op
+            assert op.role in {"trigger", "action"}, op.id
+            assert op.method in {"GET", "POST", "PUT", "PATCH", "DELETE"}, op.id
+            assert op.path.startswith("/"), op.id
+            placeholders = set(re.findall(r"\{(\w+)\}", op.path))
+            assert placeholders <= set(op.path_params), op.id
+            assert set(op.path_params) <= placeholders, op.id
+            if op.scope is not None and connector_cls.scopes:
+                assert op.scope in connector_cls.scope_names(), op.id
+
+    def test_check_succeeds_against_the_sandbox(self, good_connection):
+        result = good_connection.connector.test()
+        assert isinstance(result, CheckResult)
+        assert result.ok, result.message
+        assert result.message
+
+    def test_check_fails_clearly_with_bad_credentials(self, bad_connection):
+        result = bad_connection.connector.test()
+        assert isinstance(result, CheckResult)
+        assert not result.ok
+        assert len(result.message) > 10
+        assert "Traceback" not in result.message
