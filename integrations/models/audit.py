@@ -18,6 +18,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}"

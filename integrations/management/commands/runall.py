@@ -98,10 +98,12 @@ class Command(BaseCommand):
                         stopping = True
                 time.sleep(0.5)
         finally:
+            # SIGTERM to each main process: gunicorn and Celery shut their children down
+            # themselves (Celery's warm shutdown finishes the task at hand).
             for proc in procs.values():
                 if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            deadline = time.time() + 10
+                    proc.terminate()
+            deadline = time.time() + 20
             for proc in procs.values():
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.time()))
