@@ -262,6 +262,10 @@ GHL_AUTHORIZE_URL = env_str(
 )
 GHL_TOKEN_URL = env_str("GHL_TOKEN_URL", f"{GHL_API_BASE_URL}/oauth/token")
 GHL_REDIRECT_URI = env_str("GHL_REDIRECT_URI", f"{SITE_URL}/connections/oauth/ghl/callback/")
+# Our share of GHL's burst limit (100 requests / 10 s per app per location), kept by every
+# worker together (integrations/ratelimit.py); a little under 100 leaves a safety margin.
+GHL_RATE_LIMIT_MAX = env_int("GHL_RATE_LIMIT_MAX", 95)
+GHL_RATE_LIMIT_INTERVAL_SECONDS = float(env_str("GHL_RATE_LIMIT_INTERVAL_SECONDS", "10"))
 # Refresh access tokens this many seconds before they expire.
 GHL_REFRESH_MARGIN_SECONDS = env_int("GHL_REFRESH_MARGIN_SECONDS", 600)
 # Public keys trusted for webhook signatures: GHL's published keys in production, the

@@ -26,6 +26,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from integrations import ratelimit
 from integrations.connectors.base import ConnectorError, ErrorKind
 
 BODY_LIMIT = 4000
@@ -342,11 +343,21 @@ def request(
     guard: bool = False,
     raise_for_status: bool = True,
     timeout: tuple[float, float] | None = None,
+    rate_key: str | None = None,
+    rate: tuple[int, float] | None = None,
 ) -> HttpResponse:
-    """Send one request; return the response or raise ConnectorError (already classified)."""
+    """Send one request; return the response or raise ConnectorError (already classified).
+
+    With `rate_key` and `rate` (requests, per seconds) the call first takes a token from the
+    shared budget (integrations.ratelimit) and the answer's rate-limit headers feed it back.
+    """
     secrets = [s for s in secrets if s]
     if guard:
         check_target(url)
+    if rate_key and rate:
+        ratelimit.acquire(
+            rate_key, rate=rate[0], per_seconds=rate[1], timeout=ratelimit.DEFAULT_MAX_WAIT
+        )
     session = _shared_session()
     prepared = session.prepare_request(
         requests.Request(
@@ -392,6 +403,14 @@ def request(
         record=record,
         rate_limit=RateLimitInfo.from_headers(raw.headers),
     )
+    if rate_key and rate:
+        ratelimit.observe(
+            rate_key,
+            response.rate_limit,
+            status=raw.status_code,
+            retry_after=retry_after_seconds(raw.headers) if raw.status_code == 429 else None,
+            default_interval=rate[1],
+        )
     if raise_for_status:
         error = classify(response)
         if error is not None:

@@ -274,6 +274,8 @@ class GHLConnector(Connector):
             params=query,
             json_body=body,
             secrets=self._secrets(),
+            rate_key=f"ghl:{settings.GHL_CLIENT_ID}:{self.connection.account_id}",
+            rate=(settings.GHL_RATE_LIMIT_MAX, settings.GHL_RATE_LIMIT_INTERVAL_SECONDS),
         )
         return response.json()
 
