@@ -306,3 +306,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
 }
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "reap-stuck-runs": {"task": "integrations.tasks.reap_stuck_runs", "schedule": 60.0},
+        "poll-due-flows": {"task": "integrations.tasks.poll_due_flows", "schedule": 30.0},
+    }
+)
+# Runs: automatic retries of transient failures (exponential backoff with jitter).
+SYNC_RETRY_BASE_SECONDS = float(env_str("SYNC_RETRY_BASE_SECONDS", "2"))
+SYNC_RETRY_MAX_SECONDS = float(env_str("SYNC_RETRY_MAX_SECONDS", "300"))
+REAPER_GRACE_SECONDS = float(env_str("REAPER_GRACE_SECONDS", "120"))
+# Circuit breaker per connection.
+BREAKER_THRESHOLD = env_int("BREAKER_THRESHOLD", 5)
+BREAKER_COOLDOWN_SECONDS = float(env_str("BREAKER_COOLDOWN_SECONDS", "60"))

@@ -3,15 +3,47 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from integrations.connecting import check_connection
 from integrations.connectors.base import ConnectorError
 from integrations.models import Connection, ConnectionStatus
+from integrations.sync import engine, polling, reaper
 
 log = logging.getLogger(__name__)
+
+
+def _enqueue(run_id: int, countdown: float = 0) -> None:
+    execute_run.apply_async(args=[run_id], countdown=max(0.0, countdown))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def execute_run(run_id: int) -> None:
+    engine.execute(run_id, _enqueue)
+
+
+@shared_task(ignore_result=True)
+def reap_stuck_runs() -> int:
+    """Periodic: re-enqueue runs whose worker died or whose message was lost."""
+    return reaper.reap(_enqueue)
+
+
+@shared_task(ignore_result=True)
+def poll_due_flows() -> int:
+    """Periodic: queue a poll of every polling flow that is due."""
+    due = polling.due_flows()
+    for flow_id in due:
+        poll_flow.delay(flow_id)
+    return len(due)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def poll_flow(flow_id: int) -> None:
+    polling.poll(flow_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -35,10 +67,6 @@ def refresh_connection(connection_id: int) -> None:
 @shared_task(ignore_result=True)
 def refresh_expiring_connections() -> int:
     """Periodic: queue a refresh for every OAuth connection close to expiry."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     horizon = timezone.now() + timedelta(seconds=settings.GHL_REFRESH_MARGIN_SECONDS * 2)
     ids = list(
         Connection.objects.filter(

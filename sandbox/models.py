@@ -358,3 +358,124 @@ class SandboxSettings(models.Model):
         if obj is None:
             obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+
+# --- Your App (demo): a small generic app Syncdeck syncs GHL contacts into ---------------
+
+
+def yourapp_contact_id() -> str:
+    """ "ya_" and 12 random lower-case letters and digits."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "ya_" + "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+class SandboxYourAppConfig(models.Model):
+    """A single row (pk=1): credentials, outbound subscribers and fault injection."""
+
+    api_key = models.CharField(max_length=200, default="yourapp-demo-key")
+    webhook_secret = models.CharField(max_length=200, default="whsec_yourapp_demo_secret")
+    subscribers = models.JSONField(default=list, blank=True)  # outbound event URLs
+    error_rate = models.FloatField(default=0.0)  # share answered 503
+    rate_429 = models.FloatField(default=0.0)  # share answered 429
+    slow_rate = models.FloatField(default=0.0)  # share delayed by slow_ms
+    slow_ms = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return "Your App (demo) config"
+
+    @classmethod
+    def load(cls) -> SandboxYourAppConfig:
+        obj = cls.objects.filter(pk=1).first()
+        if obj is None:
+            obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class SandboxYourAppContact(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=yourapp_contact_id)
+    # The API distinguishes null (never set) from "": the contract says str|null.
+    external_id = models.CharField(  # noqa: DJ001
+        max_length=200, null=True, blank=True, db_index=True
+    )
+    first_name = models.CharField(max_length=200, blank=True)
+    last_name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    email_lower = models.CharField(max_length=254, blank=True, default="")
+    phone = models.CharField(max_length=60, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
+    custom = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now_ms)
+    updated_at = models.DateTimeField(default=now_ms, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_lower"],
+                condition=~models.Q(email_lower=""),
+                name="sb_ya_contact_email_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["updated_at", "id"], name="sb_ya_contact_upd")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email or self.id
+
+
+class SandboxYourAppEvent(models.Model):
+    """One row per delivery received on /hooks/syncdeck (faulted requests are not stored)."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    MISSING = "missing"
+    STALE = "stale"
+    SIGNATURE_CHOICES = [(v, v) for v in (VALID, INVALID, MISSING, STALE)]
+
+    event_id = models.CharField(max_length=200, blank=True, db_index=True)
+    # Set to event_id on the first validly signed delivery of an id: the unique constraint
+    # makes duplicate detection correct across processes.
+    first_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    type = models.CharField(max_length=100, blank=True)
+    raw_body = models.TextField(blank=True)
+    signature = models.CharField(max_length=16, choices=SIGNATURE_CHOICES)
+    duplicate = models.BooleanField(default=False)
+    status_code = models.IntegerField(default=200)  # what the app answered
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id} ({self.signature})"
+
+
+class SandboxYourAppDelivery(models.Model):
+    """One outbound event delivery to one subscriber URL."""
+
+    url = models.URLField(max_length=1000)
+    event_id = models.CharField(max_length=64, db_index=True)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    status_code = models.IntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.IntegerField(default=0)
+    state = models.CharField(max_length=16, default="pending")  # pending|retrying|ok|failed
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} -> {self.url}"
+
+
+class SandboxYourAppCounter(models.Model):
+    """Named request counters shared by every process (bumped with F() updates)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -4,4 +4,5 @@ app_name = "sandbox"
 
 urlpatterns = [
     path("ghl/", include("sandbox.ghl.urls")),
+    path("yourapp/", include("sandbox.yourapp.urls")),
 ]

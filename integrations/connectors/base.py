@@ -148,6 +148,15 @@ class Connector:
         return {scope.name for scope in cls.scopes}
 
     # --- hooks ------------------------------------------------------------------
+    @classmethod
+    def event_record(cls, payload: Any) -> Any:
+        """The record an inbound event is about (GHL sends the record itself)."""
+        return payload
+
+    def poll(self, trigger_config: dict[str, Any], cursor: str) -> tuple[list[dict[str, Any]], str]:
+        """Records changed since `cursor` (oldest first) and the cursor to store next."""
+        raise NotImplementedError(f"{self.label} has no polling trigger")
+
     def authorization_url(self, state: str, scopes: list[str]) -> str:
         raise NotImplementedError(f"{self.label} does not connect through OAuth")
 

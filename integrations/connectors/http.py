@@ -367,7 +367,9 @@ def request(
     record = CallRecord(
         method=method.upper(),
         url=redact_url(prepared.url or url, secrets),
-        request_headers=redact_headers(prepared.headers),
+        request_headers={
+            k: redact_text(v, secrets) for k, v in redact_headers(prepared.headers).items()
+        },
         request_body=_body_text(json_body if json_body is not None else data, secrets),
     )
     started = time.monotonic()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 CONNECTORS: dict[str, tuple[str, str]] = {
     "ghl": ("HighLevel", "integrations.connectors.ghl.connector.GHLConnector"),
+    "rest": ("Your App (REST / webhooks)", "integrations.connectors.rest.connector.RestConnector"),
 }
 
 

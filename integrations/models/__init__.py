@@ -2,18 +2,34 @@ from __future__ import annotations
 
 from .audit import AuditEntry
 from .connections import Connection, ConnectionStatus, Environment
+from .flows import Flow, Integration, IntegrationStatus, Step, TriggerKind
+from .links import PollCursor, RecordLink
+from .runs import ACTIVE_STATUSES, FINISHED_STATUSES, Run, RunEvent, RunStatus, RunStep
 from .webhooks import SignatureVerdict, WebhookEvent, WebhookSource, WebhookStatus
 from .workspaces import Invitation, Membership, Role, Workspace
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "FINISHED_STATUSES",
     "AuditEntry",
     "Connection",
     "ConnectionStatus",
     "Environment",
+    "Flow",
+    "Integration",
+    "IntegrationStatus",
     "Invitation",
     "Membership",
+    "PollCursor",
+    "RecordLink",
     "Role",
+    "Run",
+    "RunEvent",
+    "RunStatus",
+    "RunStep",
     "SignatureVerdict",
+    "Step",
+    "TriggerKind",
     "WebhookEvent",
     "WebhookSource",
     "WebhookStatus",

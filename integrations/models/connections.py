@@ -46,6 +46,8 @@ class Connection(models.Model):
     auth_method = models.CharField(max_length=16, choices=AuthMethod.choices)
     # Fernet ciphertext of a JSON dict; read and write through `credentials`.
     credentials_encrypted = models.TextField(blank=True, default="", editable=False)
+    # Non-secret settings of the connector (e.g. a REST app's base URL and paths).
+    config = models.JSONField(default=dict, blank=True)
     scopes_requested = models.JSONField(default=list, blank=True)
     scopes_granted = models.JSONField(default=list, blank=True)
     account_id = models.CharField(max_length=100, blank=True, db_index=True)
@@ -64,6 +66,9 @@ class Connection(models.Model):
     last_check_message = models.CharField(max_length=500, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Circuit breaker: consecutive failures and, when open, until when calls are held.
+    breaker_failures = models.PositiveIntegerField(default=0)
+    breaker_open_until = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -8,11 +8,13 @@ from django.db.models import Q
 
 class WebhookSource(models.TextChoices):
     GHL = "ghl", "HighLevel"
+    REST = "rest", "Your App (REST / webhooks)"
 
 
 class SignatureVerdict(models.TextChoices):
     VALID_ED25519 = "valid_ed25519", "Valid (Ed25519)"
     VALID_RSA = "valid_rsa", "Valid (legacy RSA)"
+    VALID_HMAC = "valid_hmac", "Valid (HMAC-SHA256)"
     INVALID = "invalid", "Invalid"
     MISSING = "missing", "Missing"
 

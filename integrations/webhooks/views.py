@@ -26,6 +26,7 @@ from integrations.models import (
     WebhookSource,
     WebhookStatus,
 )
+from integrations.sync.dispatch import dispatch_webhook_event
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,9 @@ def ghl_webhook(request: HttpRequest) -> JsonResponse:
         try:
             with transaction.atomic():
                 event = WebhookEvent.objects.create(**row, status=status, note=note[:500])
+                # Runs are queued in the same transaction; their tasks go after commit.
+                if status == WebhookStatus.RECEIVED:
+                    dispatch_webhook_event(event)
         except IntegrityError:  # a concurrent delivery of the same webhookId won
             original = WebhookEvent.objects.filter(
                 source_kind=WebhookSource.GHL,

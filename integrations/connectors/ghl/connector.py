@@ -391,6 +391,29 @@ class GHLConnector(Connector):
             data = self.call(operation_id, **params)
             yield from (data.get(op.envelope) or []) if op.envelope else [data]
 
+    def poll(self, trigger_config: dict[str, Any], cursor: str) -> tuple[list[dict[str, Any]], str]:
+        """Contacts updated since `cursor` (an ISO dateUpdated), oldest first.
+
+        `gte` rather than `gt`: two contacts can share a timestamp; the runs they make are
+        deduplicated by (id, dateUpdated), so re-reading the boundary costs nothing.
+        """
+        body: dict[str, Any] = {
+            "locationId": self.connection.account_id,
+            "sort": [{"field": "dateUpdated", "direction": "asc"}],
+        }
+        if cursor:
+            body["filters"] = [
+                {"field": "dateUpdated", "operator": "range", "value": {"gte": cursor}}
+            ]
+        limit = int(trigger_config.get("max_records", 1000))
+        records: list[dict[str, Any]] = []
+        for contact in self.iterate("search-contacts-advanced", body=body):
+            records.append(contact)
+            if len(records) >= limit:
+                break
+        new_cursor = records[-1].get("dateUpdated", cursor) if records else cursor
+        return records, new_cursor
+
     def test(self) -> CheckResult:
         try:
             data = self.call(

@@ -1,0 +1,357 @@
+"""Run a flow: claim the run, execute its steps, record every outside call, decide retries.
+
+Tasks call `execute(run_id)`; it is idempotent (a run is claimed with a conditional UPDATE
+that exactly one worker wins) and safe to call twice. The database is the source of truth:
+the run's status, attempts, steps and log lines are all rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from integrations.connectors import http
+from integrations.connectors.base import ConnectorError, ErrorKind
+from integrations.models import (
+    ConnectionStatus,
+    IntegrationStatus,
+    Run,
+    RunEvent,
+    RunStatus,
+    RunStep,
+    Step,
+)
+from integrations.sync import breaker, links, mapping
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 300
+# Enqueueing is injected by the tasks module (integrations/ imports run one way).
+Enqueue = Callable[[int, float], None]
+
+
+class Skip(Exception):
+    """Nothing to do for this step (unchanged, echo, no linked record)."""
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter, never sooner than the app asked for."""
+    base = _setting("SYNC_RETRY_BASE_SECONDS", 2.0)
+    cap = _setting("SYNC_RETRY_MAX_SECONDS", 300.0)
+    delay = min(cap, base * (2 ** max(0, attempt - 1))) * random.uniform(0.5, 1.5)
+    if retry_after is not None:
+        delay = max(delay, retry_after + random.uniform(0, 0.5))
+    return delay
+
+
+def claim(run_id: int) -> Run | None:
+    now = timezone.now()
+    updated = (
+        Run.objects.filter(pk=run_id, status__in=[RunStatus.QUEUED, RunStatus.RETRYING])
+        .filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
+        )
+        .filter(flow__integration__status=IntegrationStatus.ACTIVE, flow__enabled=True)
+        .update(
+            status=RunStatus.RUNNING,
+            started_at=Coalesce(F("started_at"), now),
+            lease_until=now + timedelta(seconds=LEASE_SECONDS),
+            attempt=F("attempt") + 1,
+            next_attempt_at=None,
+        )
+    )
+    if updated != 1:
+        return None
+    return Run.objects.select_related("flow__integration", "flow__source", "workspace").get(
+        pk=run_id
+    )
+
+
+class RunLog:
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def info(self, message: str) -> None:
+        RunEvent.objects.create(run=self.run, message=message)
+
+    def warning(self, message: str) -> None:
+        RunEvent.objects.create(run=self.run, level=RunEvent.Level.WARNING, message=message)
+
+    def error(self, message: str) -> None:
+        RunEvent.objects.create(run=self.run, level=RunEvent.Level.ERROR, message=message)
+
+
+def _save_calls(run: Run, step: Step, records: list[http.CallRecord], operation: str) -> None:
+    RunStep.objects.bulk_create(
+        RunStep(
+            run=run,
+            attempt=run.attempt,
+            step_key=step.key,
+            operation=operation,
+            method=r.method,
+            url=r.url,
+            request_headers=r.request_headers,
+            request_body=r.request_body,
+            response_status=r.status,
+            response_body=r.response_body,
+            duration_ms=r.duration_ms,
+            error=r.error[:500],
+        )
+        for r in records
+    )
+
+
+def _params(step: Step, context: dict[str, Any]) -> dict[str, Any]:
+    """Operation parameters: constants, or {"source": "trigger.x"} read from the context."""
+    params: dict[str, Any] = {}
+    for name, spec in (step.params or {}).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(spec, dict) and "source" in spec:
+            value = mapping.get_path(context, spec["source"])
+            if value is mapping.MISSING or value in (None, ""):
+                raise mapping.MappingError(f"parameter {name}: {spec['source']} is missing")
+            params[name] = value
+        else:
+            params[name] = spec
+    return params
+
+
+def _source_keys(step: Step) -> list[str]:
+    paths = []
+    for rule in step.mapping:
+        for path in [rule.get("source"), *list(rule.get("sources") or [])]:
+            if isinstance(path, str) and path.startswith("trigger."):
+                paths.append(path.removeprefix("trigger."))
+    return links.top_keys(paths)
+
+
+def _find_existing(step: Step, connector: Any, payload: dict[str, Any]) -> str | None:
+    """Dedupe before create: look the record up by email/phone when the step says how."""
+    find = (step.params or {}).get("_find")
+    if not find:
+        return None
+    params = {}
+    for param, field in find.get("by", {}).items():
+        value = payload.get(field)
+        if value in (None, ""):
+            continue
+        params[param] = value
+    if not params:
+        return None
+    result = connector.call(find["operation"], **params)
+    found = mapping.get_path(result, find.get("result_id_path", "id"))
+    if found is mapping.MISSING or not found:
+        return None
+    return str(found)
+
+
+def run_step(run: Run, step: Step, context: dict[str, Any], say: RunLog) -> Any:
+    connector = step.connection.connector
+    flow = run.flow
+    payload = mapping.apply(step.mapping, context)
+    params = _params(step, context)
+    app = step.connection
+    if not step.record_mode:
+        result = connector.call(step.operation, body=payload or None, **params)
+        say.info(f"{step.key}: {step.operation} on {app} done")
+        return result
+
+    source_id = mapping.get_path(context, step.source_id_path)
+    if source_id is mapping.MISSING or source_id in (None, ""):
+        raise mapping.MappingError(f"the source record has no id at {step.source_id_path}")
+    source_id = str(source_id)
+    side = links.find(flow.object_type, flow.source, source_id, app)
+    trigger = context.get("trigger") or {}
+
+    if step.record_mode == Step.RecordMode.DELETE:
+        if side is None:
+            raise Skip(f"{step.key}: no linked record in {app}; nothing to delete")
+        connector.call(step.operation, **{step.target_id_param: side.target_record}, **params)
+        side.link.delete()
+        say.info(f"{step.key}: deleted {flow.object_type} {side.target_record} in {app}")
+        return {"deleted": side.target_record}
+
+    if side is not None and side.source_unchanged(trigger):
+        if side.last_write_was_to_source:
+            raise Skip(f"{step.key}: this event is our own last write coming back (echo); skipped")
+        raise Skip(f"{step.key}: unchanged since the last sync; no write needed")
+    if side is not None and side.unchanged(payload):
+        raise Skip(f"{step.key}: unchanged since the last sync; no write needed")
+
+    target_id = side.target_record if side else _find_existing(step, connector, payload)
+    if target_id:
+        operation = step.update_operation or step.operation
+        result = connector.call(
+            operation, body=payload, **{step.target_id_param: target_id}, **params
+        )
+        say.info(f"{step.key}: updated {flow.object_type} {target_id} in {app}")
+    else:
+        result = connector.call(step.operation, body=payload, **params)
+        found = mapping.get_path(result, step.result_id_path)
+        if found is mapping.MISSING or not found:
+            raise ConnectorError(
+                f"{app} answered without a record id at {step.result_id_path!r}", permanent=True
+            )
+        target_id = str(found)
+        say.info(f"{step.key}: created {flow.object_type} {target_id} in {app}")
+    links.record(
+        run=run,
+        object_type=flow.object_type,
+        source=flow.source,
+        source_record=source_id,
+        source_data=trigger,
+        source_keys=_source_keys(step),
+        target=app,
+        target_record=target_id,
+        written=payload,
+        label=run.record_label,
+    )
+    return result
+
+
+HINTS = {
+    ErrorKind.AUTH: "Reconnect {app} on the Connections page, then retry this run.",
+    ErrorKind.VALIDATION: "Fix the mapping or the source record, then retry.",
+    ErrorKind.RATE_LIMITED: "{app}'s rate limit was hit; it is retried after the window resets.",
+    ErrorKind.TRANSIENT: "{app} did not answer properly; it is retried automatically. If it "
+    "keeps failing, check that {app} is up.",
+    ErrorKind.PERMANENT: "{app} refused the request; retrying the same data will not help "
+    "until the cause is fixed.",
+}
+
+
+def _finish(run: Run, status: str, **fields: Any) -> None:
+    Run.objects.filter(pk=run.pk).update(
+        status=status, finished_at=timezone.now(), lease_until=None, **fields
+    )
+
+
+def execute(run_id: int, enqueue: Enqueue) -> str | None:
+    """Execute one run; returns its new status (None when another worker has it)."""
+    run = claim(run_id)
+    if run is None:
+        return None
+    say = RunLog(run)
+    context: dict[str, Any] = {"trigger": run.payload, "steps": {}}
+    if run.attempt == 1:
+        say.info(
+            f"Started: {run.event_type or run.trigger} for {run.record_label or run.record_id}"
+        )
+    else:
+        say.info(f"Attempt {run.attempt}")
+    skipped: list[str] = []
+    current: Step | None = None
+    try:
+        steps = list(run.flow.steps.select_related("connection").order_by("position"))
+        for current in steps:
+            breaker.check(current.connection)
+            with http.recording() as records:
+                try:
+                    context["steps"][current.key] = run_step(run, current, context, say)
+                except Skip as skip:
+                    skipped.append(str(skip))
+                    say.info(str(skip))
+                finally:
+                    _save_calls(run, current, records, current.operation)
+            breaker.record_success(current.connection)
+    except mapping.MappingError as exc:
+        say.error(f"Mapping failed: {exc}")
+        _finish(
+            run,
+            RunStatus.FAILED,
+            error_kind=ErrorKind.VALIDATION,
+            error=str(exc),
+            error_hint=HINTS[ErrorKind.VALIDATION].format(app="the app"),
+        )
+        return RunStatus.FAILED
+    except breaker.BreakerOpen as exc:
+        delay = exc.retry_after or 5
+        say.warning(f"Waiting {int(delay) + 1} s: {exc.message}")
+        Run.objects.filter(pk=run.pk).update(
+            status=RunStatus.RETRYING,
+            attempt=F("attempt") - 1,
+            lease_until=None,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            error=exc.message,
+            error_kind=ErrorKind.TRANSIENT,
+        )
+        transaction.on_commit(lambda: enqueue(run.pk, delay))
+        return RunStatus.RETRYING
+    except ConnectorError as exc:
+        return _failed_call(run, current, exc, say, enqueue)
+    except Exception as exc:  # a bug of ours: fail the run visibly, keep the worker alive
+        log.exception("run %s crashed", run.pk)
+        say.error(f"Internal error: {type(exc).__name__}: {exc}")
+        _finish(
+            run,
+            RunStatus.FAILED,
+            error_kind=ErrorKind.PERMANENT,
+            error=f"Internal error ({type(exc).__name__}); see the worker log.",
+            error_hint="This is a Syncdeck bug; retrying may not help.",
+        )
+        return RunStatus.FAILED
+    status = RunStatus.SKIPPED if skipped and len(skipped) == len(steps) else RunStatus.SUCCEEDED
+    say.info("Succeeded" if status == RunStatus.SUCCEEDED else "Nothing to do")
+    _finish(run, status, error="", error_kind="", error_hint="")
+    return status
+
+
+def _failed_call(
+    run: Run, step: Step | None, exc: ConnectorError, say: RunLog, enqueue: Enqueue
+) -> str:
+    connection = step.connection if step else run.flow.source
+    app = str(connection)
+    if exc.kind == ErrorKind.TRANSIENT and not isinstance(exc, breaker.BreakerOpen):
+        breaker.record_failure(connection)
+    retryable = not exc.permanent and exc.kind != ErrorKind.AUTH
+    hint = HINTS.get(exc.kind, HINTS[ErrorKind.PERMANENT]).format(app=app)
+    if retryable and run.attempt < run.flow.max_attempts:
+        delay = backoff_seconds(run.attempt, exc.retry_after)
+        say.warning(
+            f"Attempt {run.attempt} failed ({exc.kind}): {exc.message}; retrying in {delay:.1f} s"
+        )
+        Run.objects.filter(pk=run.pk).update(
+            status=RunStatus.RETRYING,
+            lease_until=None,
+            error=exc.message,
+            error_kind=exc.kind,
+            error_hint=hint,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        transaction.on_commit(lambda: enqueue(run.pk, delay))
+        return RunStatus.RETRYING
+    if retryable:
+        say.error(f"Gave up after {run.attempt} attempts: {exc.message}")
+    else:
+        say.error(f"Failed ({exc.kind}): {exc.message}")
+    _finish(run, RunStatus.FAILED, error=exc.message, error_kind=exc.kind, error_hint=hint)
+    if exc.kind == ErrorKind.AUTH:
+        connection.refresh_from_db()
+        if connection.status == ConnectionStatus.NEEDS_REAUTH:
+            pause_for_reauth(connection)
+    return RunStatus.FAILED
+
+
+def pause_for_reauth(connection: Any) -> None:
+    """A connection needs re-auth: pause every integration whose flows use it."""
+    from integrations.models import Integration
+
+    reason = f"{connection} needs re-authorisation"
+    Integration.objects.filter(
+        Q(flows__source=connection) | Q(flows__steps__connection=connection),
+        status=IntegrationStatus.ACTIVE,
+    ).update(status=IntegrationStatus.PAUSED, paused_reason=reason)

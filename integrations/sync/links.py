@@ -1,0 +1,166 @@
+"""Record identity across two apps, and the fingerprints that make writes idempotent.
+
+A fingerprint is (field names, hash of their values). After a run writes a record to the
+target, the target side's fingerprint is what was written and the source side's is the
+source record's mapped fields. The next event then costs no write when nothing changed,
+and our own write coming back as a webhook (an echo) is recognised and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.models import Connection, RecordLink, Run
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        items = [_normal(v) for v in value]
+        if all(isinstance(v, str) for v in items):
+            return sorted(v.casefold() for v in items)
+        return items
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in sorted(value.items())}
+    return value
+
+
+def top_keys(paths: list[str]) -> list[str]:
+    return sorted({p.split(".")[0].split("[")[0] for p in paths if p})
+
+
+def fingerprint(data: dict[str, Any], keys: list[str]) -> str:
+    projected = {key: _normal(data.get(key)) for key in sorted(keys)}
+    return hashlib.sha256(json.dumps(projected, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class Side:
+    """A link seen from one flow's direction."""
+
+    link: RecordLink
+    source_is_left: bool
+
+    @property
+    def target_record(self) -> str:
+        return self.link.right_record if self.source_is_left else self.link.left_record
+
+    def keys(self, source: bool) -> list[str]:
+        left = self.source_is_left == source
+        return self.link.left_keys if left else self.link.right_keys
+
+    def hash(self, source: bool) -> str:
+        left = self.source_is_left == source
+        return self.link.left_hash if left else self.link.right_hash
+
+    def unchanged(self, payload: dict[str, Any]) -> bool:
+        """Would writing `payload` to the target change anything we know of?"""
+        keys = self.keys(source=False)
+        return bool(keys) and fingerprint(payload, keys) == self.hash(source=False)
+
+    def source_unchanged(self, source_record: dict[str, Any]) -> bool:
+        """Does the source record still match what we last read from or wrote to it?"""
+        keys = self.keys(source=True)
+        return bool(keys) and fingerprint(source_record, keys) == self.hash(source=True)
+
+    @property
+    def last_write_was_to_source(self) -> bool:
+        source_side = "left" if self.source_is_left else "right"
+        return self.link.written_side == source_side
+
+
+def find(
+    object_type: str, source: Connection, source_record: str, target: Connection
+) -> Side | None:
+    link = (
+        RecordLink.objects.filter(object_type=object_type)
+        .filter(
+            Q(left=source, left_record=source_record, right=target)
+            | Q(right=source, right_record=source_record, left=target)
+        )
+        .first()
+    )
+    if link is None:
+        return None
+    return Side(
+        link, source_is_left=link.left_id == source.pk and link.left_record == source_record
+    )
+
+
+def record(
+    *,
+    run: Run,
+    object_type: str,
+    source: Connection,
+    source_record: str,
+    source_data: dict[str, Any],
+    source_keys: list[str],
+    target: Connection,
+    target_record: str,
+    written: dict[str, Any],
+    label: str = "",
+) -> RecordLink:
+    """Create or update the link after a successful write."""
+    target_keys = top_keys(list(written))
+    values = {
+        "left_keys": source_keys,
+        "left_hash": fingerprint(source_data, source_keys),
+        "right_keys": target_keys,
+        "right_hash": fingerprint(written, target_keys),
+        "written_side": "right",
+        "last_synced_at": timezone.now(),
+        "last_run": run,
+        "label": label[:200],
+    }
+    side = find(object_type, source, source_record, target)
+    if side is not None:
+        link = side.link
+        if not side.source_is_left:  # store each fingerprint on its own side
+            values = {
+                **values,
+                "left_keys": values["right_keys"],
+                "left_hash": values["right_hash"],
+                "right_keys": values["left_keys"],
+                "right_hash": values["left_hash"],
+                "written_side": "left",
+            }
+        for field, value in values.items():
+            setattr(link, field, value)
+        if side.source_is_left:
+            link.right_record = target_record
+        else:
+            link.left_record = target_record
+        link.save()
+        return link
+    try:
+        with transaction.atomic():
+            return RecordLink.objects.create(
+                workspace=run.workspace,
+                object_type=object_type,
+                left=source,
+                left_record=source_record,
+                right=target,
+                right_record=target_record,
+                **values,
+            )
+    except IntegrityError:  # a concurrent run linked it first; update that one
+        return record(
+            run=run,
+            object_type=object_type,
+            source=source,
+            source_record=source_record,
+            source_data=source_data,
+            source_keys=source_keys,
+            target=target,
+            target_record=target_record,
+            written=written,
+            label=label,
+        )

@@ -1,0 +1,1 @@
+"""Your App (demo): a small generic app Syncdeck syncs GHL contacts into."""

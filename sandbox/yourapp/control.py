@@ -1,0 +1,124 @@
+"""Sandbox-only control endpoints of Your App (demo): no auth, no faults, csrf-exempt."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from sandbox.models import (
+    SandboxYourAppConfig,
+    SandboxYourAppContact,
+    SandboxYourAppCounter,
+    SandboxYourAppDelivery,
+    SandboxYourAppEvent,
+)
+
+from .common import BadJSON, counters, error, parse_object
+
+RATES = ("error_rate", "rate_429", "slow_rate")
+FIELDS = ("api_key", "webhook_secret", "subscribers", *RATES, "slow_ms")
+
+
+def config_dict(config: SandboxYourAppConfig) -> dict:
+    return {
+        "api_key": config.api_key,
+        "webhook_secret": config.webhook_secret,
+        "subscribers": list(config.subscribers or []),
+        "error_rate": config.error_rate,
+        "rate_429": config.rate_429,
+        "slow_rate": config.slow_rate,
+        "slow_ms": config.slow_ms,
+    }
+
+
+def apply_config(config: SandboxYourAppConfig, data: dict) -> dict[str, str]:
+    """Merge the given keys into the config and save it; return problems (nothing saved)."""
+    problems: dict[str, str] = {}
+    values: dict = {}
+    for key, value in data.items():
+        if key not in FIELDS:
+            problems[key] = "unknown field"
+        elif key in ("api_key", "webhook_secret"):
+            if isinstance(value, str) and value.strip() and len(value.strip()) <= 200:
+                values[key] = value.strip()
+            else:
+                problems[key] = "must be a non-empty string (at most 200 characters)"
+        elif key == "subscribers":
+            if isinstance(value, list) and all(
+                isinstance(u, str) and u.startswith(("http://", "https://")) for u in value
+            ):
+                values[key] = list(dict.fromkeys(u.strip() for u in value))
+            else:
+                problems[key] = "must be a list of http(s) URLs"
+        elif key in RATES:
+            try:
+                rate = float(value)
+            except (TypeError, ValueError):
+                problems[key] = "must be a number"
+                continue
+            if not 0 <= rate <= 1:
+                problems[key] = "must be between 0 and 1"
+            else:
+                values[key] = rate
+        elif key == "slow_ms":
+            try:
+                values[key] = max(0, int(value))
+            except (TypeError, ValueError):
+                problems[key] = "must be an integer"
+    if not problems:
+        for key, value in values.items():
+            setattr(config, key, value)
+        config.save()
+    return problems
+
+
+@csrf_exempt
+def config(request):
+    if request.method not in ("GET", "POST"):
+        return error(405, "method_not_allowed")
+    row = SandboxYourAppConfig.load()
+    if request.method == "POST":
+        try:
+            data = parse_object(request.body or b"{}")
+        except BadJSON:
+            return error(400, "invalid_json", message="body must be a JSON object")
+        problems = apply_config(row, data)
+        if problems:
+            return error(400, "validation", fields=problems)
+    return JsonResponse(config_dict(row))
+
+
+def stats_dict() -> dict:
+    values = counters()
+    return {
+        "api_requests": values.get("api_requests", 0),
+        "by_method": {
+            name.split(":", 1)[1]: n
+            for name, n in sorted(values.items())
+            if name.startswith("method:")
+        },
+        "writes": values.get("writes", 0),
+        "received_events": values.get("received_events", 0),
+        "valid_events": values.get("valid_events", 0),
+        # Extras: every POST to the hook (faulted ones too) and the duplicates among valid.
+        "hook_requests": values.get("hook_requests", 0),
+        "duplicate_events": values.get("duplicate_events", 0),
+        "contacts": SandboxYourAppContact.objects.count(),
+    }
+
+
+def stats(request):
+    return JsonResponse(stats_dict())
+
+
+@csrf_exempt
+def reset(request):
+    if request.method != "POST":
+        return error(405, "method_not_allowed")
+    with transaction.atomic():
+        SandboxYourAppContact.objects.all().delete()
+        SandboxYourAppEvent.objects.all().delete()
+        SandboxYourAppDelivery.objects.all().delete()
+        SandboxYourAppCounter.objects.all().delete()
+    return JsonResponse({"reset": True})
