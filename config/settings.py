@@ -134,7 +134,8 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "syncdeck.sqlite3",
+            # SQLITE_PATH lets a second process open the same file (tests' workers).
+            "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "syncdeck.sqlite3")),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -316,6 +317,8 @@ CELERY_BEAT_SCHEDULE.update(
 SYNC_RETRY_BASE_SECONDS = float(env_str("SYNC_RETRY_BASE_SECONDS", "2"))
 SYNC_RETRY_MAX_SECONDS = float(env_str("SYNC_RETRY_MAX_SECONDS", "300"))
 REAPER_GRACE_SECONDS = float(env_str("REAPER_GRACE_SECONDS", "120"))
+# A running run's lease: past it, the reaper assumes its worker died and queues it again.
+RUN_LEASE_SECONDS = float(env_str("RUN_LEASE_SECONDS", "300"))
 # Circuit breaker per connection.
 BREAKER_THRESHOLD = env_int("BREAKER_THRESHOLD", 5)
 BREAKER_COOLDOWN_SECONDS = float(env_str("BREAKER_COOLDOWN_SECONDS", "60"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from django.views.generic import RedirectView
 
-from dashboard.views import connections, team
+from dashboard.views import connections, events, failures, runs, team
 
 app_name = "dashboard"
 
@@ -33,6 +33,15 @@ urlpatterns = [
     path(
         "connections/<uuid:code>/disconnect/", connections.disconnect, name="connection_disconnect"
     ),
+    path("runs/", runs.index, name="runs"),
+    path("runs/<uuid:code>/", runs.detail, name="run"),
+    path("runs/<uuid:code>/row/", runs.row, name="run_row"),
+    path("runs/<uuid:code>/retry/", runs.retry, name="run_retry"),
+    path("runs/<uuid:code>/dismiss/", runs.dismiss, name="run_dismiss"),
+    path("failures/", failures.index, name="failures"),
+    path("failures/retry-all/", failures.retry_all, name="retry_all"),
+    path("events/", events.index, name="events"),
+    path("events/<uuid:code>/replay/", events.replay, name="event_replay"),
     path("team/", team.index, name="team"),
     path("team/invitations/<int:pk>/revoke/", team.revoke, name="invitation_revoke"),
     path("invite/<str:token>/", team.invitation, name="invitation"),

@@ -13,7 +13,12 @@ from integrations.sync.dispatch import create_run, dispatch_webhook_event
 
 
 def retry(run: Run, user: Any) -> Run | None:
+    """Queue a new run for a failed one; None when it is not (or no longer) retryable."""
     with transaction.atomic():
+        # Lock the row first so two clicks cannot both create a retry.
+        Run.objects.select_for_update().filter(pk=run.pk).values_list("pk", flat=True).get()
+        if not retryable(Run.objects.filter(pk=run.pk)).exists():
+            return None
         new = create_run(
             run.flow,
             run.payload,

@@ -34,7 +34,6 @@ from integrations.sync import breaker, links, mapping
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300
 # Enqueueing is injected by the tasks module (integrations/ imports run one way).
 Enqueue = Callable[[int, float], None]
 
@@ -68,7 +67,7 @@ def claim(run_id: int) -> Run | None:
         .update(
             status=RunStatus.RUNNING,
             started_at=Coalesce(F("started_at"), now),
-            lease_until=now + timedelta(seconds=LEASE_SECONDS),
+            lease_until=now + timedelta(seconds=_setting("RUN_LEASE_SECONDS", 300)),
             attempt=F("attempt") + 1,
             next_attempt_at=None,
         )

@@ -40,6 +40,7 @@ def test_class_catalog_lists_the_generic_operations():
         "contact.delete",
         "contact.get",
         "contact.find",
+        "contact.list",
         EVENT_SEND,
     }
     assert RestConnector.catalog["contact.update"].path_params == ["id"]
@@ -249,3 +250,20 @@ def test_webhooks_only_connection(workspace):
     with pytest.raises(ConnectorError) as exc:
         conn.connector.call("contact.find")
     assert "unknown operation" in exc.value.message
+
+
+def test_poll_pages_through_changes_since_the_cursor(rest_conn, yourapp):  # noqa: F811
+    connector = rest_conn.connector
+    made = [
+        connector.call("contact.create", body={"email": f"p{i}@example.com", "last_name": f"P{i}"})
+        for i in range(5)
+    ]
+    spec = rest_conn.config["objects"]["contact"]["list"]
+    spec["per_page"] = 2  # force paging
+    rest_conn.save()
+    records, cursor = rest_conn.connector.poll({"object": "contact"}, "")
+    assert [r["id"] for r in records] == [m["id"] for m in made]
+    assert cursor == made[-1]["updated_at"]
+    # Nothing changed since: only the boundary record comes back (inclusive cursor).
+    again, _ = rest_conn.connector.poll({"object": "contact"}, cursor)
+    assert [r["id"] for r in again] == [made[-1]["id"]]

@@ -14,13 +14,14 @@ from urllib.parse import urlsplit
 
 from integrations.connectors.base import Catalog, Operation, Param
 
-VERBS = ("create", "update", "delete", "get", "find")
+VERBS = ("create", "update", "delete", "get", "find", "list")
 ROLES = {
     "create": "action",
     "update": "action",
     "delete": "action",
     "get": "trigger",
     "find": "trigger",
+    "list": "trigger",
 }
 VERB_NAMES = {
     "create": "Create {object}",
@@ -28,6 +29,7 @@ VERB_NAMES = {
     "delete": "Delete {object}",
     "get": "Get {object}",
     "find": "Find {object}s",
+    "list": "List {object}s changed since a time (polling)",
 }
 # What a new connection starts with; the operator edits paths in the wizard.
 DEFAULT_OBJECTS: dict[str, dict[str, dict[str, Any]]] = {
@@ -41,6 +43,17 @@ DEFAULT_OBJECTS: dict[str, dict[str, dict[str, Any]]] = {
             "path": "/contacts",
             "query": {"email": "{email}"},
             "list_path": "data",
+        },
+        # Polling and full syncs: pages of records changed since a time, oldest first.
+        "list": {
+            "method": "GET",
+            "path": "/contacts",
+            "list_path": "data",
+            "since_param": "updated_since",
+            "page_param": "page",
+            "per_page_param": "per_page",
+            "per_page": 200,
+            "updated_field": "updated_at",
         },
     }
 }

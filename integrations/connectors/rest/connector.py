@@ -323,6 +323,38 @@ class RestConnector(Connector):
         op_id = f"{object_name}.find"
         return self.records(op_id, self.call(op_id, **params))
 
+    def poll(self, trigger_config: dict[str, Any], cursor: str) -> tuple[list[Any], str]:
+        """Records changed since `cursor` (all of them when empty), oldest first."""
+        object_name = trigger_config.get("object", "contact")
+        op_id = f"{object_name}.list"
+        spec = self._spec(op_id)
+        if not spec:
+            raise ConnectorError(
+                f"no list operation is configured for {object_name}; polling needs one",
+                permanent=True,
+                kind=ErrorKind.VALIDATION,
+            )
+        per_page = int(spec.get("per_page", 100))
+        updated_field = spec.get("updated_field", "updated_at")
+        limit = int(trigger_config.get("max_records", 100_000))
+        records: list[Any] = []
+        page = 1
+        while len(records) < limit:
+            params: dict[str, Any] = {
+                spec.get("page_param", "page"): page,
+                spec.get("per_page_param", "per_page"): per_page,
+            }
+            if cursor:
+                params[spec.get("since_param", "updated_since")] = cursor
+            batch = self.records(op_id, self.call(op_id, **params))
+            records.extend(batch)
+            if len(batch) < per_page:
+                break
+            page += 1
+        records = records[:limit]
+        last = records[-1].get(updated_field) if records and isinstance(records[-1], dict) else None
+        return records, str(last or cursor)
+
     # --- outbound events ---------------------------------------------------------------
     @sensitive_variables()
     def send_event(self, type: str, data: Any, event_id: str | None = None) -> dict[str, Any]:

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import io
+import json
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.models import Membership, Role, Workspace
+from integrations import demo
+from integrations.models import Connection, Membership, Role, Workspace
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo"
+GHL_LABEL = "HighLevel sandbox (demo)"
 
 
 class Command(BaseCommand):
@@ -40,3 +45,23 @@ class Command(BaseCommand):
             self.stdout.write("created workspace Demo Agency")
         if "sandbox" in settings.INSTALLED_APPS:
             call_command("sandbox_seed")
+            self.seed_integration(workspace, user)
+
+    def seed_integration(self, workspace: Workspace, user: object) -> None:
+        """The demo integration "GHL contacts → Your App (demo)", against the sandbox."""
+        site = settings.SITE_URL
+        ghl = Connection.objects.filter(workspace=workspace, kind="ghl", label=GHL_LABEL).first()
+        if ghl is None:
+            out = io.StringIO()
+            call_command("sandbox_pit", stdout=out)
+            pit = json.loads(out.getvalue())
+            ghl = Connection(workspace=workspace, kind="ghl", label=GHL_LABEL, created_by=user)
+            ghl.scopes_requested = ghl.scopes_granted = ["contacts.readonly", "contacts.write"]
+            ghl.connector.connect_with_pit(pit["token"], pit["locationId"])
+            ghl.account_name = ghl.account_name or "Northside Dental"
+            ghl.save()
+        yourapp = demo.yourapp_connection(workspace, site)
+        integration = demo.build_ghl_to_yourapp(workspace, ghl, yourapp)
+        # What an operator does in GHL's app settings: point its webhooks at us.
+        call_command("sandbox_subscribe", f"{site}/webhooks/ghl/", "--exclusive", verbosity=0)
+        self.stdout.write(f"demo integration ready: {integration.name}")
