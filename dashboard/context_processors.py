@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 
 def workspace(request: HttpRequest) -> dict[str, Any]:
@@ -11,6 +12,7 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
     if membership is None:
         return {"demo_login": settings.DEBUG}
     return {
+        "now": timezone.now(),
         "membership": membership,
         "workspace": membership.workspace,
         "can_operate": membership.can("operate"),

@@ -93,7 +93,9 @@ class RunLog:
         RunEvent.objects.create(run=self.run, level=RunEvent.Level.ERROR, message=message)
 
 
-def _save_calls(run: Run, step: Step, records: list[http.CallRecord], operation: str) -> None:
+def _save_calls(run: Run, step: Step, records: list[http.CallRecord], used: list[str]) -> None:
+    """One RunStep per outside call, named by the catalog operation that made it."""
+    names = used if len(used) == len(records) else [step.operation] * len(records)
     RunStep.objects.bulk_create(
         RunStep(
             run=run,
@@ -109,7 +111,7 @@ def _save_calls(run: Run, step: Step, records: list[http.CallRecord], operation:
             duration_ms=r.duration_ms,
             error=r.error[:500],
         )
-        for r in records
+        for r, operation in zip(records, names, strict=True)
     )
 
 
@@ -158,8 +160,8 @@ def _find_existing(step: Step, connector: Any, payload: dict[str, Any]) -> str |
     return str(found)
 
 
-def run_step(run: Run, step: Step, context: dict[str, Any], say: RunLog) -> Any:
-    connector = step.connection.connector
+def run_step(run: Run, step: Step, context: dict[str, Any], say: RunLog, used: list[str]) -> Any:
+    connector = _Tracked(step.connection.connector, used)
     flow = run.flow
     payload = mapping.apply(step.mapping, context)
     params = _params(step, context)
@@ -222,6 +224,18 @@ def run_step(run: Run, step: Step, context: dict[str, Any], say: RunLog) -> Any:
     return result
 
 
+class _Tracked:
+    """A connector that notes which catalog operation each call used (for RunSteps)."""
+
+    def __init__(self, connector: Any, used: list[str]) -> None:
+        self.connector = connector
+        self.used = used
+
+    def call(self, operation_id: str, **kwargs: Any) -> Any:
+        self.used.append(operation_id)
+        return self.connector.call(operation_id, **kwargs)
+
+
 HINTS = {
     ErrorKind.AUTH: "Reconnect {app} on the Connections page, then retry this run.",
     ErrorKind.VALIDATION: "Fix the mapping or the source record, then retry.",
@@ -258,14 +272,15 @@ def execute(run_id: int, enqueue: Enqueue) -> str | None:
         steps = list(run.flow.steps.select_related("connection").order_by("position"))
         for current in steps:
             breaker.check(current.connection)
+            used: list[str] = []
             with http.recording() as records:
                 try:
-                    context["steps"][current.key] = run_step(run, current, context, say)
+                    context["steps"][current.key] = run_step(run, current, context, say, used)
                 except Skip as skip:
                     skipped.append(str(skip))
                     say.info(str(skip))
                 finally:
-                    _save_calls(run, current, records, current.operation)
+                    _save_calls(run, current, records, used)
             breaker.record_success(current.connection)
     except mapping.MappingError as exc:
         say.error(f"Mapping failed: {exc}")

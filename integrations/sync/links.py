@@ -21,6 +21,9 @@ from integrations.models import Connection, RecordLink, Run
 
 
 def _normal(value: Any) -> Any:
+    # Apps differ in how they store "nothing": null, "" and [] all mean empty.
+    if value is None or value == [] or value == {}:
+        return ""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, list):

@@ -304,3 +304,16 @@ def test_operator_may_test_but_not_disconnect(client, connection, operator):
 def test_login_required(client, connection):
     response = client.get(reverse("dashboard:connections"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_card_shows_an_open_circuit_breaker(client, connection, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Connection.objects.filter(pk=connection.pk).update(
+        breaker_failures=5, breaker_open_until=timezone.now() + timedelta(seconds=60)
+    )
+    client.force_login(owner)
+    html = client.get(reverse("dashboard:connections")).content.decode()
+    assert "Circuit breaker open" in html and "after 5 failures" in html

@@ -188,3 +188,69 @@ def test_a_killed_worker_is_finished_by_the_reaper(pipeline, settings):
     assert "stopped before finishing" in " ".join(e.message for e in run.events.all())
     matches = yourapp_contacts(base, email=contact["email"])
     assert len(matches) == 1 and matches[0]["last_name"] == "Survivor"
+
+
+def test_two_way_sync_suppresses_echoes(pipeline):
+    from integrations.models import Flow, Step, TriggerKind
+
+    base, ghl, yourapp = pipeline["base"], pipeline["ghl"], pipeline["yourapp"]
+    back = Flow.objects.create(
+        integration=pipeline["integration"],
+        name="Your App → HighLevel",
+        source=yourapp,
+        trigger_kind=TriggerKind.WEBHOOK,
+        trigger_config={"events": ["contact.created", "contact.updated"]},
+    )
+    Step.objects.create(
+        flow=back,
+        key="push",
+        connection=ghl,
+        operation="upsert-contact",
+        update_operation="update-contact",
+        record_mode=Step.RecordMode.SYNC,
+        result_id_path="contact.id",
+        target_id_param="contactId",
+        mapping=demo.YOURAPP_TO_GHL,
+    )
+    inbound = f"{base}/webhooks/in/{yourapp.config['inbound_token']}/"
+    requests.post(
+        base + "/sandbox/yourapp/_control/config", json={"subscribers": [inbound]}, timeout=10
+    )
+    pipeline["start_worker"]()
+
+    # A change in GHL goes to Your App; Your App's own webhook about our write is an echo.
+    contact = some_contacts(ghl, 1)[0]
+    ghl.connector.call("update-contact", contactId=contact["id"], body={"lastName": "Echo"})
+    echo = wait_for(
+        lambda: Run.objects.filter(
+            flow=back, status__in=["skipped", "succeeded", "failed"]
+        ).first(),
+        what="Your App's webhook about our write",
+    )
+    assert echo.status == RunStatus.SKIPPED, [e.message for e in echo.events.all()]
+    assert "echo" in " ".join(e.message for e in echo.events.all())
+    assert echo.steps.count() == 0
+
+    # A change in Your App goes to GHL; GHL's webhook about our write is an echo too.
+    target = yourapp_contacts(base, email=contact["email"])[0]
+    requests.patch(
+        f"{base}/sandbox/yourapp/api/contacts/{target['id']}",
+        json={"last_name": "FromYourApp"},
+        headers={"Authorization": f"Bearer {demo.YOURAPP_API_KEY}"},
+        timeout=10,
+    )
+    wait_for(
+        lambda: (
+            ghl.connector.call("get-contact", contactId=contact["id"])["contact"]["lastName"]
+            == "FromYourApp"
+        ),
+        what="the Your App change in GHL",
+    )
+    forward = Run.objects.filter(flow__source=ghl, record_id=contact["id"])
+    wait_for(lambda: forward.count() == 2 and finished(forward), what="GHL's echo run")
+    last = forward.order_by("-created").first()
+    assert last.status == RunStatus.SKIPPED
+    assert "echo" in " ".join(e.message for e in last.events.all())
+    time.sleep(2)  # and nothing ping-pongs afterwards
+    assert forward.count() == 2
+    assert Run.objects.filter(flow=back).count() == 2

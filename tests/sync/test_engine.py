@@ -112,7 +112,8 @@ def test_create_then_unchanged_then_update(setup):
     contact = target_contact(setup, link.right_record)
     assert contact["email"] == "ada@example.com" and contact["firstName"] == "Ada"
     steps = list(run.steps.all())
-    assert [s.method for s in steps] == ["POST"] and steps[0].response_status == 201
+    assert [(s.method, s.operation) for s in steps] == [("POST", "create-contact")]
+    assert steps[0].response_status == 201
     assert "Bearer" not in str(steps[0].request_headers)
     assert any("created contact" in e.message for e in run.events.all())
 
@@ -125,7 +126,7 @@ def test_create_then_unchanged_then_update(setup):
     # A real change: one update of the linked record, no duplicate.
     changed, status = run_once(setup["flow"], payload(lastName="Byron"))
     assert status == RunStatus.SUCCEEDED
-    assert [s.method for s in changed.steps.all()] == ["PUT"]
+    assert [(s.method, s.operation) for s in changed.steps.all()] == [("PUT", "update-contact")]
     assert target_contact(setup, link.right_record)["lastName"] == "Byron"
     assert RecordLink.objects.count() == 1
 
