@@ -1,25 +1,32 @@
 from __future__ import annotations
 
+from .alerts import AlertIncident, AlertRule, Notification
 from .audit import AuditEntry
 from .connections import Connection, ConnectionStatus, Environment
 from .flows import Flow, Integration, IntegrationStatus, Step, TriggerKind
 from .links import PollCursor, RecordLink
 from .runs import ACTIVE_STATUSES, FINISHED_STATUSES, Run, RunEvent, RunStatus, RunStep
+from .versions import Backfill, IntegrationVersion
 from .webhooks import SignatureVerdict, WebhookEvent, WebhookSource, WebhookStatus
 from .workspaces import Invitation, Membership, Role, Workspace
 
 __all__ = [
     "ACTIVE_STATUSES",
     "FINISHED_STATUSES",
+    "AlertIncident",
+    "AlertRule",
     "AuditEntry",
+    "Backfill",
     "Connection",
     "ConnectionStatus",
     "Environment",
     "Flow",
     "Integration",
     "IntegrationStatus",
+    "IntegrationVersion",
     "Invitation",
     "Membership",
+    "Notification",
     "PollCursor",
     "RecordLink",
     "Role",

@@ -24,6 +24,9 @@ class Integration(models.Model):
         max_length=8, choices=IntegrationStatus.choices, default=IntegrationStatus.ACTIVE
     )
     paused_reason = models.CharField(max_length=300, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # The wizard's unsaved work between steps (which apps, template, mappings…).
+    draft = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

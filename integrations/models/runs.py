@@ -56,6 +56,9 @@ class Run(models.Model):
     error = models.TextField(blank=True)
     error_hint = models.CharField(max_length=300, blank=True)
     dismissed = models.BooleanField(default=False)
+    backfill = models.ForeignKey(
+        "integrations.Backfill", models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

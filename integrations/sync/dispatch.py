@@ -59,6 +59,7 @@ def create_run(
     dedupe_key: str = "",
     webhook_event: WebhookEvent | None = None,
     retry_of: Run | None = None,
+    backfill: Any = None,
 ) -> Run | None:
     """Queue one run (None when the dedupe key says it exists already)."""
     record_id = (
@@ -80,6 +81,7 @@ def create_run(
                 record_id=record_id[:100],
                 record_label=record_label(payload),
                 retry_of=retry_of,
+                backfill=backfill,
             )
     except IntegrityError:
         return None

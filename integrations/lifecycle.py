@@ -1,0 +1,134 @@
+"""Pausing, resuming and running integrations now; backfills of existing records.
+
+While an integration is paused its events are still stored and their runs created
+(queued, not sent); resuming sends them, oldest first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.connectors.base import Connector, ConnectorError
+from integrations.models import (
+    AuditEntry,
+    Backfill,
+    Flow,
+    Integration,
+    IntegrationStatus,
+    Run,
+    RunStatus,
+    TriggerKind,
+)
+from integrations.sync import dispatch
+
+
+def pause(integration: Integration, user: Any, reason: str = "") -> None:
+    Integration.objects.filter(pk=integration.pk).update(
+        status=IntegrationStatus.PAUSED,
+        paused_reason=reason or "paused by an operator",
+        paused_at=timezone.now(),
+    )
+    AuditEntry.record(integration.workspace, user, "integration.paused", integration.name)
+
+
+def resume(integration: Integration, user: Any) -> int:
+    """Resume and send every run that waited; returns how many were sent."""
+    with transaction.atomic():
+        Integration.objects.filter(pk=integration.pk).update(
+            status=IntegrationStatus.ACTIVE, paused_reason="", paused_at=None
+        )
+        waiting = list(
+            Run.objects.filter(
+                flow__integration=integration,
+                status__in=[RunStatus.QUEUED, RunStatus.RETRYING],
+            )
+            .order_by("created", "pk")
+            .values_list("pk", flat=True)
+        )
+        AuditEntry.record(
+            integration.workspace,
+            user,
+            "integration.resumed",
+            integration.name,
+            waiting=len(waiting),
+        )
+        for pk in waiting:
+            transaction.on_commit(lambda pk=pk: dispatch.enqueue(pk))
+    return len(waiting)
+
+
+def backfillable(flow: Flow) -> bool:
+    """Can this flow's source list its existing records (does its connector poll)?"""
+    return type(flow.source.connector).poll is not Connector.poll
+
+
+def start_backfill(flow: Flow, user: Any, *, limit: int = 10_000) -> Backfill:
+    """List the source's existing records and queue a run for each (in the caller)."""
+    backfill = Backfill.objects.create(flow=flow)
+    config = dict(flow.trigger_config or {})
+    config.setdefault("object", flow.object_type)
+    config["max_records"] = limit
+    try:
+        records, _ = flow.source.connector.poll(config, "")
+    except (ConnectorError, NotImplementedError) as exc:
+        Backfill.objects.filter(pk=backfill.pk).update(
+            status=Backfill.Status.FAILED, error=str(exc)[:500], finished=timezone.now()
+        )
+        backfill.refresh_from_db()
+        return backfill
+    queued = 0
+    with transaction.atomic():
+        for record in records:
+            run = dispatch.create_run(
+                flow,
+                record,
+                trigger="backfill",
+                event_type="backfill",
+                dedupe_key=f"backfill:{backfill.pk}:{record.get('id')}",
+                backfill=backfill,
+            )
+            queued += run is not None
+        Backfill.objects.filter(pk=backfill.pk).update(total=queued)
+    AuditEntry.record(flow.workspace, user, "flow.backfill_started", flow.name, records=queued)
+    backfill.refresh_from_db()
+    return backfill
+
+
+def backfill_progress(backfill: Backfill) -> dict[str, Any]:
+    """Done / total, rate and ETA, for the progress bar."""
+    runs = backfill.runs.all()
+    done = runs.filter(
+        status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.CANCELLED]
+    ).count()
+    failed = runs.filter(status=RunStatus.FAILED).count()
+    total = backfill.total
+    elapsed = max(0.001, (timezone.now() - backfill.started).total_seconds())
+    rate = done / elapsed
+    eta = (total - done) / rate if rate > 0 and done < total else 0.0
+    if backfill.status == Backfill.Status.RUNNING and total and done >= total:
+        Backfill.objects.filter(pk=backfill.pk, status=Backfill.Status.RUNNING).update(
+            status=Backfill.Status.DONE, finished=timezone.now()
+        )
+        backfill.status = Backfill.Status.DONE
+    return {
+        "done": done,
+        "failed": failed,
+        "total": total,
+        "percent": int(100 * done / total) if total else 100,
+        "rate": rate,
+        "eta_seconds": eta,
+        "finished": backfill.status != Backfill.Status.RUNNING,
+    }
+
+
+def run_now(flow: Flow, user: Any) -> int:
+    """Polling and scheduled flows: poll at once. Returns the runs queued."""
+    from integrations.sync import polling
+
+    AuditEntry.record(flow.workspace, user, "flow.run_now", flow.name)
+    if flow.trigger_kind in (TriggerKind.POLL, TriggerKind.SCHEDULE):
+        return polling.poll(flow.pk)
+    return start_backfill(flow, user).total
