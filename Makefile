@@ -32,7 +32,7 @@ format: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: seed
+bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:

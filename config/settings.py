@@ -207,14 +207,19 @@ if not DEBUG:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        # The stock interval (1 s) lets each worker take about one task per second.
+        "polling_interval": float(env_str("BROKER_POLLING_INTERVAL", "0.1")),
         "store_processed": False,
     }
+    # Messages written atomically (see config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -322,3 +327,9 @@ RUN_LEASE_SECONDS = float(env_str("RUN_LEASE_SECONDS", "300"))
 # Circuit breaker per connection.
 BREAKER_THRESHOLD = env_int("BREAKER_THRESHOLD", 5)
 BREAKER_COOLDOWN_SECONDS = float(env_str("BREAKER_COOLDOWN_SECONDS", "60"))
+# Alerts: rules are evaluated every minute, and at once when a run fails for good.
+CELERY_BEAT_SCHEDULE.update(
+    {"evaluate-alerts": {"task": "integrations.tasks.evaluate_alerts", "schedule": 60.0}}
+)
+SYNC_RUN_FAILED_HOOK = env_str("SYNC_RUN_FAILED_HOOK", "integrations.tasks.run_failed")
+ALERTS_ERROR_RATE_MIN_RUNS = env_int("ALERTS_ERROR_RATE_MIN_RUNS", 5)

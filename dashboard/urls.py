@@ -1,14 +1,23 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.views.generic import RedirectView
 
-from dashboard.views import connections, events, failures, runs, team
+from dashboard.views import (
+    alerts,
+    audit,
+    connections,
+    events,
+    export,
+    failures,
+    overview,
+    runs,
+    team,
+)
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="dashboard:connections"), name="home"),
+    path("", overview.index, name="home"),
     path("connections/", connections.index, name="connections"),
     path("connections/new/<slug:kind>/", connections.new_oauth, name="connection_new"),
     path("connections/new/<slug:kind>/token/", connections.new_token, name="connection_token"),
@@ -46,4 +55,72 @@ urlpatterns = [
     path("team/invitations/<int:pk>/revoke/", team.revoke, name="invitation_revoke"),
     path("invite/<str:token>/", team.invitation, name="invitation"),
     path("workspace/switch/", team.switch_workspace, name="switch_workspace"),
+    path("charts/", overview.charts, name="charts"),
+    path("integrations/<uuid:code>/pause/", overview.pause, name="integration_pause"),
+    path("integrations/<uuid:code>/resume/", overview.resume, name="integration_resume"),
+    path("flows/<uuid:code>/run-now/", overview.run_now, name="flow_run_now"),
+    path("runs/export.csv", export.runs_csv, name="runs_export"),
+    path("audit/", audit.index, name="audit"),
+    path("alerts/", alerts.index, name="alerts"),
+    path("alerts/log/", alerts.log, name="alerts_log"),
+    path("alerts/rules/<int:pk>/toggle/", alerts.toggle, name="alert_toggle"),
+    path("alerts/rules/<int:pk>/delete/", alerts.delete, name="alert_delete"),
+    path("alerts/rules/<int:pk>/test/", alerts.test, name="alert_test"),
+]
+
+# The Integrations list and the setup wizard (dashboard/views/wizard*.py).
+from dashboard.views import wizard, wizard_steps  # noqa: E402
+
+urlpatterns += [
+    path("integrations/", wizard.index, name="integrations"),
+    path("integrations/new/", wizard.new, name="wizard_new"),
+    path("integrations/<uuid:code>/setup/", wizard.resume, name="wizard_resume"),
+    path(
+        "integrations/<uuid:code>/setup/credentials/",
+        wizard.credentials,
+        name="wizard_credentials",
+    ),
+    path(
+        "integrations/<uuid:code>/setup/credentials/yourapp/",
+        wizard.connect_yourapp,
+        name="wizard_connect_yourapp",
+    ),
+    path("integrations/<uuid:code>/setup/flows/", wizard.flows, name="wizard_flows"),
+    path(
+        "integrations/<uuid:code>/setup/flows/actions/",
+        wizard.operations,
+        name="wizard_operations",
+    ),
+    path("integrations/<uuid:code>/setup/map/", wizard_steps.map_fields, name="wizard_map"),
+    path(
+        "integrations/<uuid:code>/setup/map/preview/",
+        wizard_steps.preview,
+        name="wizard_preview",
+    ),
+    path("integrations/<uuid:code>/setup/test/", wizard_steps.test, name="wizard_test"),
+    path(
+        "integrations/<uuid:code>/setup/test/dry-run/",
+        wizard_steps.dry_run,
+        name="wizard_dry_run",
+    ),
+    path(
+        "integrations/<uuid:code>/setup/test/sync/",
+        wizard_steps.test_sync,
+        name="wizard_test_sync",
+    ),
+    path(
+        "integrations/<uuid:code>/setup/test/runs/<uuid:run>/",
+        wizard_steps.test_run,
+        name="wizard_test_run",
+    ),
+    path(
+        "integrations/<uuid:code>/setup/publish/",
+        wizard_steps.publish_step,
+        name="wizard_publish",
+    ),
+    path(
+        "integrations/<uuid:code>/backfills/<int:pk>/progress/",
+        wizard_steps.backfill_progress,
+        name="wizard_backfill_progress",
+    ),
 ]

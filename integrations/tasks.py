@@ -9,9 +9,10 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from integrations import alerts
 from integrations.connecting import check_connection
 from integrations.connectors.base import ConnectorError
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import AlertRule, Connection, ConnectionStatus, Run
 from integrations.sync import engine, polling, reaper
 
 log = logging.getLogger(__name__)
@@ -76,3 +77,49 @@ def refresh_expiring_connections() -> int:
     for pk in ids:
         refresh_connection.delay(pk)
     return len(ids)
+
+
+# --- alerts -----------------------------------------------------------------------------
+ALERT_SEND_ATTEMPTS = 4
+
+
+def _enqueue_notification(notification_id: int) -> None:
+    send_notification.delay(notification_id)
+
+
+@shared_task(ignore_result=True)
+def evaluate_alerts() -> int:
+    """Periodic: evaluate every enabled alert rule; queue what opened or recovered."""
+    return alerts.evaluate_all(_enqueue_notification)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def evaluate_workspace_alerts(workspace_id: int) -> int:
+    return alerts.evaluate_workspace(workspace_id, _enqueue_notification)
+
+
+def run_failed(run_id: int) -> None:
+    """The engine's hook (settings.SYNC_RUN_FAILED_HOOK): alert at once, not a minute later."""
+    workspace_id = Run.objects.filter(pk=run_id).values_list("workspace_id", flat=True).first()
+    if workspace_id is not None:
+        evaluate_workspace_alerts.delay(workspace_id)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=ALERT_SEND_ATTEMPTS - 1)
+def send_notification(self, notification_id: int) -> None:  # type: ignore[no-untyped-def]
+    attempt = self.request.retries + 1
+    outcome = alerts.deliver(
+        notification_id, attempt=attempt, last_attempt=attempt >= ALERT_SEND_ATTEMPTS
+    )
+    if outcome.retry:
+        if self.request.is_eager:
+            # Eager mode (tests, no worker) would raise Retry at the caller: try again now.
+            self.apply(args=[notification_id], retries=attempt)
+            return
+        raise self.retry(countdown=30 * 2 ** (attempt - 1))
+
+
+def send_test_alert(rule_id: int) -> None:
+    rule = AlertRule.objects.filter(pk=rule_id).first()
+    if rule is not None:
+        alerts.send_test(rule, _enqueue_notification)

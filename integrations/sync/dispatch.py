@@ -85,7 +85,7 @@ def create_run(
             )
     except IntegrityError:
         return None
-    if flow.integration.status == IntegrationStatus.ACTIVE and flow.enabled:
+    if trigger == "test" or (flow.integration.status == IntegrationStatus.ACTIVE and flow.enabled):
         transaction.on_commit(lambda: enqueue(run.pk))
     return run
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from integrations.connectors import http
 from integrations.connectors.base import ConnectorError, ErrorKind
@@ -63,7 +64,11 @@ def claim(run_id: int) -> Run | None:
         .filter(
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
         )
-        .filter(flow__integration__status=IntegrationStatus.ACTIVE, flow__enabled=True)
+        # Test runs (the wizard's test sync) run whatever the integration's state.
+        .filter(
+            Q(trigger="test")
+            | Q(flow__integration__status=IntegrationStatus.ACTIVE, flow__enabled=True)
+        )
         .update(
             status=RunStatus.RUNNING,
             started_at=Coalesce(F("started_at"), now),
@@ -251,6 +256,10 @@ def _finish(run: Run, status: str, **fields: Any) -> None:
     Run.objects.filter(pk=run.pk).update(
         status=status, finished_at=timezone.now(), lease_until=None, **fields
     )
+    if status == RunStatus.FAILED and getattr(settings, "SYNC_RUN_FAILED_HOOK", ""):
+        # A hook named in settings (alerts), looked up now: the engine knows nothing of it.
+        hook = import_string(settings.SYNC_RUN_FAILED_HOOK)
+        transaction.on_commit(lambda: hook(run.pk))
 
 
 def execute(run_id: int, enqueue: Enqueue) -> str | None:

@@ -25,6 +25,7 @@ from integrations.models import (
     WebhookSource,
     WebhookStatus,
 )
+from integrations.sync.dispatch import dispatch_webhook_event
 
 from .views import _max_body_bytes, _reply, _text
 
@@ -53,18 +54,6 @@ def _connection_for(token: str) -> Connection | None:
         .order_by("pk")
         .first()
     )
-
-
-def _dispatch(event: WebhookEvent) -> None:
-    # integrations.sync.dispatch is being written by the lead; until it lands, a stored
-    # event simply waits in the table. Drop this guard once the module exists.
-    try:
-        from integrations.sync.dispatch import dispatch_webhook_event
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("integrations.sync", "integrations.sync.dispatch"):
-            raise
-        return
-    dispatch_webhook_event(event)
 
 
 def _original(dedupe_key: str) -> WebhookEvent | None:
@@ -155,7 +144,7 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
                 if original is None:
                     raise
             else:
-                _dispatch(event)
+                dispatch_webhook_event(event)
                 return _reply(event)
         event = WebhookEvent.objects.create(
             **row, status=WebhookStatus.DUPLICATE, note=f"duplicate of {original.code}"

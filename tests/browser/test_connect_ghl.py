@@ -29,6 +29,8 @@ def test_login_connect_and_test(page, ghl_sandbox, person):  # type: ignore[no-u
     page.fill("input[name=password]", "correct horse")
     shot(page, "01-login")
     page.click("button[type=submit]")
+    page.wait_for_url(base + "/")  # the overview, empty: it points at Connections
+    page.click("nav >> text=Connections")
     page.wait_for_url("**/connections/")
     assert "No connections yet" in page.content()
     shot(page, "02-connections-empty")

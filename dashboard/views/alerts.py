@@ -1,0 +1,168 @@
+"""Alerts: the workspace's rules (owners and admins manage them), open incidents and the
+log of every message sent or attempted (everyone sees it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.validators import URLValidator, validate_email
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dashboard.access import workspace_view
+from integrations import tasks
+from integrations.alerts.render import shown_target
+from integrations.connectors import http
+from integrations.connectors.base import ConnectorError
+from integrations.models import AlertIncident, AlertRule, AuditEntry, Notification
+
+LOG_SIZE = 100
+
+
+class AlertRuleForm(forms.ModelForm):
+    kind = forms.ChoiceField(
+        label="When", choices=AlertRule.Kind.choices, initial=AlertRule.Kind.RUN_FAILED
+    )
+
+    class Meta:
+        model = AlertRule
+        fields = ["kind", "channel", "target", "threshold", "window_minutes"]
+        labels = {
+            "kind": "When",
+            "channel": "Send by",
+            "target": "To (email address or URL)",
+            "threshold": "Error rate threshold (%)",
+            "window_minutes": "Window (minutes)",
+        }
+        help_texts = {
+            "threshold": "Only for error rate rules: percent of finished runs that failed.",
+            "window_minutes": "Failures older than this are not alerted on; error rates are "
+            "measured over it.",
+        }
+
+    def clean_threshold(self) -> float:
+        value = self.cleaned_data["threshold"]
+        if not 0 < value <= 100:
+            raise forms.ValidationError("Give a percentage between 1 and 100.")
+        return value
+
+    def clean_window_minutes(self) -> int:
+        value = self.cleaned_data["window_minutes"]
+        if not 1 <= value <= 7 * 24 * 60:
+            raise forms.ValidationError("Give between 1 minute and 7 days (10080 minutes).")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        channel, target = data.get("channel"), (data.get("target") or "").strip()
+        if not channel or not target:
+            return data
+        if channel == AlertRule.Channel.EMAIL:
+            try:
+                validate_email(target)
+            except forms.ValidationError:
+                self.add_error("target", "Enter a valid email address.")
+            return data
+        try:
+            URLValidator(schemes=["http", "https"])(target)
+            http.check_target(target)
+        except forms.ValidationError:
+            self.add_error("target", "Enter a valid http(s) URL.")
+        except ConnectorError as exc:
+            self.add_error("target", exc.message)
+        data["target"] = target
+        return data
+
+
+def _get_rule(request: HttpRequest, pk: int) -> AlertRule:
+    return get_object_or_404(AlertRule, pk=pk, workspace=request.workspace)  # type: ignore[attr-defined]
+
+
+def _log(request: HttpRequest) -> list[Notification]:
+    notifications = list(
+        Notification.objects.filter(workspace=request.workspace)  # type: ignore[attr-defined]
+        .select_related("rule", "incident")
+        .order_by("-created", "-pk")[:LOG_SIZE]
+    )
+    for notification in notifications:
+        notification.shown_target = shown_target(notification.channel, notification.target)  # type: ignore[attr-defined]
+    return notifications
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view("view")
+def index(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    form = AlertRuleForm(request.POST or None)
+    if request.method == "POST":
+        if not request.membership.can("manage"):  # type: ignore[attr-defined]
+            return HttpResponse("Only owners and admins manage alert rules.", status=403)
+        if form.is_valid():
+            rule = form.save(commit=False)
+            rule.workspace = workspace
+            rule.save()
+            AuditEntry.record(workspace, request.user, "alert_rule.created", str(rule))
+            messages.success(request, f"Alert rule added: {rule.get_kind_display()}.")
+            return redirect("dashboard:alerts")
+    rules = list(AlertRule.objects.filter(workspace=workspace).order_by("kind", "pk"))
+    for rule in rules:
+        rule.shown_target = shown_target(rule.channel, rule.target)  # type: ignore[attr-defined]
+    incidents = (
+        AlertIncident.objects.filter(rule__workspace=workspace, resolved__isnull=True)
+        .select_related("rule")
+        .order_by("-opened")
+    )
+    return render(
+        request,
+        "dashboard/alerts.html",
+        {
+            "title": "Alerts",
+            "form": form,
+            "rules": rules,
+            "incidents": incidents,
+            "notifications": _log(request),
+        },
+    )
+
+
+@require_GET
+@workspace_view("view")
+def log(request: HttpRequest) -> HttpResponse:
+    """The alerts log alone (the page polls it)."""
+    return render(request, "dashboard/alerts.html#alerts-log", {"notifications": _log(request)})
+
+
+@require_POST
+@workspace_view("manage")
+def toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = _get_rule(request, pk)
+    rule.enabled = not rule.enabled
+    rule.save(update_fields=["enabled"])
+    action = "enabled" if rule.enabled else "disabled"
+    AuditEntry.record(rule.workspace, request.user, f"alert_rule.{action}", str(rule))
+    messages.success(request, f"Alert rule {action}.")
+    return redirect("dashboard:alerts")
+
+
+@require_POST
+@workspace_view("manage")
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = _get_rule(request, pk)
+    AuditEntry.record(rule.workspace, request.user, "alert_rule.deleted", str(rule))
+    rule.delete()
+    messages.success(request, "Alert rule deleted.")
+    return redirect("dashboard:alerts")
+
+
+@require_POST
+@workspace_view("manage")
+def test(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = _get_rule(request, pk)
+    tasks.send_test_alert(rule.pk)
+    messages.success(
+        request, f"Test message queued to {shown_target(rule.channel, rule.target)}; see the log."
+    )
+    return redirect("dashboard:alerts")

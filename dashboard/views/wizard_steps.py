@@ -1,0 +1,289 @@
+"""The setup wizard's later steps: map fields (live preview), test, publish (backfill)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from dashboard.access import workspace_view
+from dashboard.views.wizard import get_integration, step_url, wizard_context
+from integrations import lifecycle
+from integrations.models import Backfill, Run, RunStatus
+from integrations.wizard import drafts, dryrun, fields, publish, samples
+from integrations.wizard.drafts import WizardError
+
+FINISHED = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.CANCELLED}
+
+
+def _live_flows(draft: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in draft.get("flows", []) if f.get("enabled", True)]
+
+
+def _flow(draft: dict[str, Any], key: str) -> dict[str, Any]:
+    live = _live_flows(draft)
+    return next((f for f in live if f["key"] == key), live[0] if live else {})
+
+
+def _sample(
+    integration: Any, draft: dict[str, Any], flow: dict[str, Any], source: Any, fresh: bool = False
+) -> dict[str, Any]:
+    stored = (draft.get("samples") or {}).get(flow["key"])
+    if stored is None or fresh:
+        found = samples.fetch(source, flow.get("object_type") or "contact")
+        stored = {"record": found.record, "note": found.note}
+        draft.setdefault("samples", {})[flow["key"]] = stored
+        drafts.save_draft(integration, draft)
+    return stored
+
+
+def _map_context(
+    integration: Any,
+    draft: dict[str, Any],
+    flow: dict[str, Any],
+    rows: list[fields.Row] | None,
+    step_index: int = 0,
+) -> dict[str, Any]:
+    s = drafts.sides(integration, draft)
+    source, target = s.of(flow)
+    step = flow["steps"][step_index] if flow.get("steps") else {"mapping": [], "operation": ""}
+    op = drafts.find_operation(target, step.get("operation", ""))
+    targets = fields.target_fields(target, op, flow.get("object_type") or "contact")
+    sample = _sample(integration, draft, flow, source)
+    sources = fields.source_fields(sample["record"])
+    if rows is None:
+        rows = [fields.Row.from_rule(r) for r in step.get("mapping") or []]
+    rules = fields.rules_of(rows)
+    result = fields.check(rules, sample["record"], targets)
+    required = {t.name for t in targets if t.required}
+    for row in rows:
+        row.required = row.required or row.target in required
+    live = _live_flows(draft)
+    index = next((n for n, f in enumerate(live) if f["key"] == flow["key"]), 0)
+    return wizard_context(
+        integration,
+        "map",
+        draft=draft,
+        flow=flow,
+        step_spec=step,
+        operation=op,
+        source=source,
+        target=target,
+        rows=rows,
+        targets=targets,
+        sources=sources,
+        custom_fields=[f for f in sources if f.label.startswith("custom field")],
+        sample=sample,
+        check=result,
+        suggestions=fields.suggestions(rows, targets, sources),
+        transform_choices=fields.TRANSFORM_CHOICES,
+        transform_values=[v for v, _ in fields.TRANSFORM_CHOICES],
+        flows=live,
+        next_flow=live[index + 1] if index + 1 < len(live) else None,
+    )
+
+
+@workspace_view("manage")
+def map_fields(request: HttpRequest, code: UUID) -> HttpResponse:
+    integration = get_integration(request, code)
+    draft = drafts.draft_of(integration)
+    key = request.GET.get("flow") or request.POST.get("flow") or ""
+    flow = _flow(draft, key)
+    if not flow or drafts.sides(integration, draft).a is None:
+        messages.error(request, "Choose the apps and at least one flow first.")
+        return redirect(step_url(integration, "flows"))
+    if request.method != "POST":
+        if request.GET.get("resample"):
+            source, _ = drafts.sides(integration, draft).of(flow)
+            _sample(integration, draft, flow, source, fresh=True)
+        return render(
+            request, "dashboard/wizard/map.html", _map_context(integration, draft, flow, None)
+        )
+    rows = fields.rows_from_post(request.POST)
+    action = request.POST.get("action", "save")
+    if action == "add":
+        rows.append(fields.Row())
+    elif action == "suggest":
+        context = _map_context(integration, draft, flow, rows)
+        rows += [fields.Row(target=t, source=p) for t, p in context["suggestions"].items()]
+    if action in ("add", "suggest"):
+        return render(
+            request, "dashboard/wizard/map.html", _map_context(integration, draft, flow, rows)
+        )
+    context = _map_context(integration, draft, flow, rows)
+    rules = fields.rules_of(rows)
+    hard = [p for p in context["check"].problems if not p.startswith("with the sample")]
+    if hard:
+        context["save_errors"] = hard
+        return render(request, "dashboard/wizard/map.html", context, status=400)
+    if flow.get("steps"):
+        flow["steps"][0]["mapping"] = rules
+    drafts.save_draft(integration, draft, "map")
+    nxt = context["next_flow"]
+    if nxt:
+        return redirect(step_url(integration, "map", flow=nxt["key"]))
+    drafts.save_draft(integration, draft, "test")
+    return redirect(step_url(integration, "test"))
+
+
+@require_POST
+@workspace_view("manage")
+def preview(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The live preview: the rows as typed, applied to the sample record (htmx)."""
+    integration = get_integration(request, code)
+    draft = drafts.draft_of(integration)
+    flow = _flow(draft, request.POST.get("flow", ""))
+    rows = fields.rows_from_post(request.POST)
+    return render(
+        request, "dashboard/wizard/map.html#preview", _map_context(integration, draft, flow, rows)
+    )
+
+
+@require_GET
+@workspace_view("manage")
+def test(request: HttpRequest, code: UUID) -> HttpResponse:
+    integration = get_integration(request, code)
+    draft = drafts.draft_of(integration)
+    s = drafts.sides(integration, draft)
+    live = _live_flows(draft)
+    if not live or s.a is None:
+        messages.error(request, "Choose the apps and at least one flow first.")
+        return redirect(step_url(integration, "flows"))
+    flow = _flow(draft, request.GET.get("flow", ""))
+    run = None
+    if request.GET.get("run"):
+        run = Run.objects.filter(workspace=integration.workspace, code=request.GET["run"]).first()
+    sample = _sample(integration, draft, flow, s.of(flow)[0])
+    return render(
+        request,
+        "dashboard/wizard/test.html",
+        wizard_context(
+            integration, "test", draft=draft, flow=flow, flows=live, sample=sample, run=run
+        ),
+    )
+
+
+@require_POST
+@workspace_view("manage")
+def dry_run(request: HttpRequest, code: UUID) -> HttpResponse:
+    integration = get_integration(request, code)
+    draft = drafts.draft_of(integration)
+    flow = _flow(draft, request.POST.get("flow", ""))
+    source, target = drafts.sides(integration, draft).of(flow)
+    sample = _sample(integration, draft, flow, source)
+    results = (
+        dryrun.dry_run(flow, source, target, sample["record"] or {}) if sample["record"] else []
+    )
+    context = wizard_context(
+        integration, "test", draft=draft, flow=flow, sample=sample, results=results, dry=True
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "dashboard/wizard/test.html#dry-run", context)
+    return render(request, "dashboard/wizard/test.html", context)
+
+
+@require_POST
+@workspace_view("manage")
+def test_sync(request: HttpRequest, code: UUID) -> HttpResponse:
+    integration = get_integration(request, code)
+    draft = drafts.draft_of(integration)
+    flow = _flow(draft, request.POST.get("flow", ""))
+    source, _ = drafts.sides(integration, draft).of(flow)
+    sample = _sample(integration, draft, flow, source)
+    try:
+        run = publish.test_sync(integration, draft, flow["key"], sample["record"])
+    except WizardError as exc:
+        messages.error(request, str(exc))
+        return redirect(step_url(integration, "test", flow=flow["key"]))
+    return redirect(step_url(integration, "test", flow=flow["key"], run=str(run.code)))
+
+
+@require_GET
+@workspace_view("manage")
+def test_run(request: HttpRequest, code: UUID, run: UUID) -> HttpResponse:
+    integration = get_integration(request, code)
+    found = get_object_or_404(Run, code=run, workspace=integration.workspace)
+    response = render(
+        request, "dashboard/wizard/test.html#test-run", {"run": found, "integration": integration}
+    )
+    if found.status in FINISHED:
+        return HttpResponseStopPolling(response.content)
+    return response
+
+
+@workspace_view("manage")
+def publish_step(request: HttpRequest, code: UUID) -> HttpResponse:
+    integration = get_integration(request, code)
+    draft = drafts.draft_of(integration)
+    s = drafts.sides(integration, draft)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            changed = publish.publish(
+                integration, draft, request.user, request.POST.get("note", "")
+            )
+        except WizardError as exc:
+            errors.append(str(exc))
+        else:
+            integration.refresh_from_db()
+            text = f"Published {integration.name}" + (
+                f" as version {integration.version}." if changed else " (no changes)."
+            )
+            messages.success(request, text)
+            wanted = request.POST.get("backfill", "")
+            candidates = publish.backfill_flows(integration)
+            flow = next((f for f in candidates if str(f.pk) == wanted), None)
+            if wanted == "first" and candidates:
+                flow = candidates[0]
+            if flow is not None:
+                backfill = lifecycle.start_backfill(flow, request.user)
+                return redirect(step_url(integration, "publish", backfill=str(backfill.pk)))
+            return redirect(step_url(integration, "publish"))
+    backfill = None
+    if request.GET.get("backfill", "").isdigit():
+        backfill = Backfill.objects.filter(
+            pk=request.GET["backfill"], flow__integration=integration
+        ).first()
+    published = (integration.draft or {}).get("published") and integration.is_active
+    return render(
+        request,
+        "dashboard/wizard/publish.html",
+        wizard_context(
+            integration,
+            "publish",
+            draft=draft,
+            flows=_live_flows(draft),
+            problems=[] if published else publish.problems(draft, s),
+            errors=errors,
+            published=published,
+            backfill=backfill,
+            progress=lifecycle.backfill_progress(backfill) if backfill else None,
+            backfill_candidates=publish.backfill_flows(integration) if published else [],
+            backfill_sources=[
+                f for f in _live_flows(draft) if s.a and s.of(f)[0].kind in ("ghl", "rest")
+            ],
+            versions=integration.versions.all()[:10],
+        ),
+        status=400 if errors else 200,
+    )
+
+
+@require_GET
+@workspace_view("manage")
+def backfill_progress(request: HttpRequest, code: UUID, pk: int) -> HttpResponse:
+    integration = get_integration(request, code)
+    backfill = get_object_or_404(Backfill, pk=pk, flow__integration=integration)
+    progress = lifecycle.backfill_progress(backfill)
+    response = render(
+        request,
+        "dashboard/wizard/publish.html#progress",
+        {"integration": integration, "backfill": backfill, "progress": progress},
+    )
+    if progress["finished"]:
+        return HttpResponseStopPolling(response.content)
+    return response
