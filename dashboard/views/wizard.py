@@ -232,7 +232,7 @@ def _flows_context(integration: Integration, draft: dict[str, Any], **extra: Any
         trigger_side=trigger_side,
         source=source,
         target=target,
-        events=drafts.EVENT_TYPES.get(source.kind, []) if source else [],
+        events=list(source.connector.event_types) if source else [],
         poll_ops=drafts.operations(source, "trigger") if source else {},
         actions=drafts.operations(target, "action") if target else {},
         scope_checks=drafts.scope_checks(draft, s),

@@ -135,6 +135,12 @@ class Connector:
     auth_methods: ClassVar[tuple[str, ...]] = ()
     scopes: ClassVar[tuple[Scope, ...]] = ()
     catalog: ClassVar[Catalog] = Catalog()
+    # Inbound event types its webhooks carry (offered as webhook triggers).
+    event_types: ClassVar[tuple[str, ...]] = ()
+    # Known writable fields per object type (the wizard's mapping targets).
+    record_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Target fields the app requires without its catalog saying so: field → why.
+    required_hints: ClassVar[dict[str, str]] = {}
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -152,6 +158,10 @@ class Connector:
     def event_record(cls, payload: Any) -> Any:
         """The record an inbound event is about (GHL sends the record itself)."""
         return payload
+
+    def sample(self, object_type: str) -> tuple[dict[str, Any] | None, str]:
+        """One real record of this type and a sentence saying where it came from."""
+        raise NotImplementedError(f"{self.label} cannot read sample records")
 
     def poll(self, trigger_config: dict[str, Any], cursor: str) -> tuple[list[dict[str, Any]], str]:
         """Records changed since `cursor` (oldest first) and the cursor to store next."""

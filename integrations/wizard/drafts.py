@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.connectors.base import ConnectorError, Operation
-from integrations.connectors.ghl.webhooks import KNOWN_EVENT_TYPES
 from integrations.connectors.registry import CONNECTORS, connector_class
 from integrations.models import Connection, Integration, IntegrationStatus, Workspace
 from integrations.wizard.templates import TEMPLATES
@@ -19,12 +18,6 @@ STEP_TITLES = {
     "map": "Map fields",
     "test": "Test",
     "publish": "Publish",
-}
-# Webhook event types per connector kind.
-# TODO(connectors): a `Connector.event_types` class attribute would replace this dict.
-EVENT_TYPES: dict[str, list[str]] = {
-    "ghl": sorted(KNOWN_EVENT_TYPES),
-    "rest": ["contact.created", "contact.updated", "contact.deleted"],
 }
 
 
@@ -196,7 +189,7 @@ def scratch_flow(
         raise WizardError("choose which app the trigger watches")
     source, target = s.of({"from": side})
     if trigger_kind == "webhook":
-        known = EVENT_TYPES.get(source.kind, [])
+        known = list(source.connector.event_types)
         if not events or any(e not in known for e in events):
             raise WizardError("choose at least one event of the trigger app")
         trigger_config: dict[str, Any] = {"events": events}

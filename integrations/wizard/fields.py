@@ -12,42 +12,6 @@ from integrations.connectors.base import Operation
 from integrations.models import Connection
 from integrations.sync import mapping
 
-# Known record fields per connector kind and object (targets offered in the table).
-# TODO(connectors): a `Connector.fields(object_type)` hook would replace this dict.
-KNOWN_FIELDS: dict[str, dict[str, list[str]]] = {
-    "ghl": {
-        "contact": [
-            "firstName",
-            "lastName",
-            "name",
-            "email",
-            "phone",
-            "companyName",
-            "address1",
-            "city",
-            "state",
-            "postalCode",
-            "country",
-            "website",
-            "timezone",
-            "dnd",
-            "source",
-            "tags",
-            "assignedTo",
-        ],
-        "task": ["title", "body", "dueDate", "completed", "assignedTo"],
-        "note": ["body", "userId"],
-    },
-    "rest": {
-        "contact": ["first_name", "last_name", "email", "phone", "company", "tags", "notes"],
-        "task": ["title", "due_date", "completed", "contact_id", "notes"],
-        "note": ["body", "contact_id"],
-    },
-}
-# Required fields a catalog does not declare (the Your App sandbox wants one of these).
-REQUIRED_HINTS: dict[str, dict[str, str]] = {
-    "rest": {"email": "one of email, phone or last_name is required by Your App"},
-}
 # Transforms offered in the chooser: value → label.
 TRANSFORM_CHOICES: list[tuple[str, str]] = [
     ("", "—"),
@@ -185,10 +149,8 @@ class TargetField:
 def target_fields(target: Connection, op: Operation | None, object_type: str) -> list[TargetField]:
     """Fields the action writes; required ones from the catalog's body_required."""
     required = [f for f in (op.body_required if op else ()) if f != "locationId"]
-    names = list(
-        dict.fromkeys([*required, *KNOWN_FIELDS.get(target.kind, {}).get(object_type, [])])
-    )
-    hints = REQUIRED_HINTS.get(target.kind, {})
+    names = list(dict.fromkeys([*required, *target.connector.record_fields.get(object_type, ())]))
+    hints = target.connector.required_hints
     return [TargetField(n, n in required, hints.get(n, "")) for n in names]
 
 

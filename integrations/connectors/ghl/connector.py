@@ -28,6 +28,7 @@ from integrations.connectors.base import (
     Param,
     Scope,
 )
+from integrations.connectors.ghl.webhooks import KNOWN_EVENT_TYPES
 from integrations.locks import LockTimeout, named_lock
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
@@ -75,6 +76,30 @@ class GHLConnector(Connector):
     )
 
     catalog = load_catalog()
+    event_types = tuple(sorted(KNOWN_EVENT_TYPES))
+    record_fields = {
+        "contact": (
+            "firstName",
+            "lastName",
+            "name",
+            "email",
+            "phone",
+            "companyName",
+            "address1",
+            "city",
+            "state",
+            "postalCode",
+            "country",
+            "website",
+            "timezone",
+            "dnd",
+            "source",
+            "tags",
+            "assignedTo",
+        ),
+        "task": ("title", "body", "dueDate", "completed", "assignedTo"),
+        "note": ("body", "userId"),
+    }
 
     @property
     def base_url(self) -> str:
@@ -413,6 +438,28 @@ class GHLConnector(Connector):
                 break
         new_cursor = records[-1].get("dateUpdated", cursor) if records else cursor
         return records, new_cursor
+
+    def sample(self, object_type: str) -> tuple[dict[str, Any] | None, str]:
+        conn = self.connection
+        body = {"locationId": conn.account_id, "pageLimit": 1 if object_type == "contact" else 10}
+        contacts = (self.call("search-contacts-advanced", body=body) or {}).get("contacts") or []
+        if object_type == "contact":
+            if not contacts:
+                return None, f"{conn} has no contacts yet; add one to see a preview."
+            return contacts[0], f"The first contact of {conn} (searched just now)."
+        listing = {"task": ("get-all-tasks", "tasks"), "note": ("get-all-notes", "notes")}
+        if object_type not in listing:
+            return None, f"No sample for {object_type} records."
+        op_id, key = listing[object_type]
+        for contact in contacts:
+            items = (self.call(op_id, contactId=contact["id"]) or {}).get(key) or []
+            if items:
+                where = contact.get("email") or contact["id"]
+                return (
+                    {"contactId": contact["id"], **items[0]},
+                    f"A {object_type} of {where} in {conn}.",
+                )
+        return None, f"None of the first contacts of {conn} has a {object_type}."
 
     def test(self) -> CheckResult:
         try:

@@ -64,6 +64,13 @@ class RestConnector(Connector):
     # bearer, header and basic credentials are all "api_key"; webhooks-only is a shared secret.
     auth_methods = ("api_key", "shared_secret")
     catalog = build_catalog(DEFAULT_OBJECTS)
+    event_types = ("contact.created", "contact.updated", "contact.deleted")
+    record_fields = {
+        "contact": ("first_name", "last_name", "email", "phone", "company", "tags", "notes"),
+        "task": ("title", "due_date", "completed", "contact_id", "notes"),
+        "note": ("body", "contact_id"),
+    }
+    required_hints = {"email": "one of email, phone or last_name is required by Your App"}
 
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
@@ -322,6 +329,18 @@ class RestConnector(Connector):
     def find(self, object_name: str, **params: Any) -> list[Any]:
         op_id = f"{object_name}.find"
         return self.records(op_id, self.call(op_id, **params))
+
+    def sample(self, object_type: str) -> tuple[dict[str, Any] | None, str]:
+        conn = self.connection
+        op_id = f"{object_type}.list"
+        try:
+            self.catalog[op_id]
+        except ConnectorError:
+            return None, f"{conn} has no list path for {object_type}s to read a sample."
+        records = self.records(op_id, self.call(op_id, page=1, per_page=1))
+        if not records:
+            return None, f"{conn} has no {object_type}s yet; add one to see a preview."
+        return records[0], f"The first {object_type} of {conn} (read just now)."
 
     def poll(self, trigger_config: dict[str, Any], cursor: str) -> tuple[list[Any], str]:
         """Records changed since `cursor` (all of them when empty), oldest first."""
