@@ -40,6 +40,7 @@ def start_oauth(
     scopes: list[str],
     *,
     reconnect: Connection | None = None,
+    next_url: str = "",
 ) -> OAuthStart:
     cls = connector_class(kind)
     if "oauth2" not in cls.auth_methods:
@@ -60,6 +61,7 @@ def start_oauth(
         "workspace": workspace.pk,
         "scopes": scopes,
         "reconnect": str(reconnect.code) if reconnect else None,
+        "next": next_url,
         "at": time.time(),
     }
     session[SESSION_KEY] = states
@@ -98,6 +100,7 @@ def finish_oauth(
         raise ConnectError(f"{label} did not grant access: {error}{detail}. Nothing was saved.")
     if not code:
         raise ConnectError(f"{label} sent no authorization code. Nothing was saved.")
+    session["oauth_next"] = started.get("next") or ""
 
     existing = None
     if started["reconnect"]:

@@ -5,6 +5,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.access import get_connection, workspace_view
@@ -12,6 +13,15 @@ from dashboard.forms import ScopesForm, TokenForm
 from integrations import connecting, tasks
 from integrations.connectors.base import Connector
 from integrations.connectors.registry import CONNECTORS, all_connector_classes, connector_class
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after connecting (the wizard), if it is a path of this site."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if wanted and ok else ""
 
 
 def _connector_or_404(kind: str) -> type[Connector]:
@@ -50,6 +60,7 @@ def new_oauth(request: HttpRequest, kind: str) -> HttpResponse:
                 request.workspace,
                 kind,
                 form.cleaned_data["scopes"],  # type: ignore[attr-defined]
+                next_url=_next_url(request),
             )
         except connecting.ConnectError as exc:
             form.add_error(None, str(exc))
@@ -58,7 +69,7 @@ def new_oauth(request: HttpRequest, kind: str) -> HttpResponse:
     return render(
         request,
         "dashboard/connect_oauth.html",
-        {"form": form, "app": cls, "title": f"Connect {cls.label}"},
+        {"form": form, "app": cls, "title": f"Connect {cls.label}", "next": _next_url(request)},
     )
 
 
@@ -81,7 +92,7 @@ def oauth_callback(request: HttpRequest, kind: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("dashboard:connections")
     messages.success(request, f"Connected {connection}.")
-    return redirect("dashboard:connections")
+    return redirect(request.session.pop("oauth_next", "") or "dashboard:connections")
 
 
 @workspace_view("manage")
@@ -111,7 +122,7 @@ def new_token(request: HttpRequest, kind: str, code: UUID | None = None) -> Http
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Connected {connection} with a Private Integration Token.")
-            return redirect("dashboard:connections")
+            return redirect(_next_url(request) or "dashboard:connections")
     return render(
         request,
         "dashboard/connect_token.html",
@@ -169,6 +180,7 @@ def reconnect(request: HttpRequest, code: UUID) -> HttpResponse:
             connection.kind,
             scopes,
             reconnect=connection,  # type: ignore[attr-defined]
+            next_url=_next_url(request),
         )
     except connecting.ConnectError as exc:
         messages.error(request, str(exc))

@@ -317,3 +317,29 @@ def test_card_shows_an_open_circuit_breaker(client, connection, owner):
     client.force_login(owner)
     html = client.get(reverse("dashboard:connections")).content.decode()
     assert "Circuit breaker open" in html and "after 5 failures" in html
+
+
+def test_connecting_returns_to_next_if_it_is_ours(client, owner, ghl_sandbox):
+    client.force_login(owner)
+    data = pit()
+    form = {
+        "token": data["token"],
+        "account_id": data["locationId"],
+        "scopes": ["contacts.readonly"],
+    }
+    url = reverse("dashboard:connection_token", args=["ghl"])
+    response = client.post(url, {**form, "next": "/integrations/"})
+    assert response.status_code == 302 and response["Location"] == "/integrations/"
+    response = client.post(url, {**form, "next": "https://evil.example.com/"})
+    assert response["Location"] == reverse("dashboard:connections")
+
+
+def test_oauth_returns_to_next(client, owner, ghl_sandbox):
+    client.force_login(owner)
+    response = client.post(
+        reverse("dashboard:connection_new", args=["ghl"]),
+        {"scopes": ["contacts.readonly"], "next": "/integrations/"},
+    )
+    redirect = authorize_in_sandbox(response["Location"])
+    response = client.get(callback_path(redirect))
+    assert response.status_code == 302 and response["Location"] == "/integrations/"
