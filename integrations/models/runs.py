@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 from integrations.connectors.base import ErrorKind
 
@@ -129,7 +130,7 @@ class RunEvent(models.Model):
     run = models.ForeignKey(Run, models.CASCADE, related_name="events")
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.INFO)
     message = models.TextField()
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["run", "pk"]

@@ -49,6 +49,8 @@ def is_open(connection: Connection) -> bool:
 
 
 def record_success(connection: Connection) -> None:
+    if not connection.breaker_failures and connection.breaker_open_until is None:
+        return  # already closed (as read by check() just before the call)
     Connection.objects.filter(pk=connection.pk).exclude(
         breaker_failures=0, breaker_open_until__isnull=True
     ).update(breaker_failures=0, breaker_open_until=None)

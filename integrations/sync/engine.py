@@ -85,17 +85,30 @@ def claim(run_id: int) -> Run | None:
 
 
 class RunLog:
+    """A run's log lines, kept in memory and written in one INSERT when the run stops."""
+
     def __init__(self, run: Run) -> None:
         self.run = run
+        self.lines: list[RunEvent] = []
+
+    def _add(self, level: str, message: str) -> None:
+        self.lines.append(
+            RunEvent(run=self.run, level=level, message=message, created=timezone.now())
+        )
 
     def info(self, message: str) -> None:
-        RunEvent.objects.create(run=self.run, message=message)
+        self._add(RunEvent.Level.INFO, message)
 
     def warning(self, message: str) -> None:
-        RunEvent.objects.create(run=self.run, level=RunEvent.Level.WARNING, message=message)
+        self._add(RunEvent.Level.WARNING, message)
 
     def error(self, message: str) -> None:
-        RunEvent.objects.create(run=self.run, level=RunEvent.Level.ERROR, message=message)
+        self._add(RunEvent.Level.ERROR, message)
+
+    def flush(self) -> None:
+        if self.lines:
+            RunEvent.objects.bulk_create(self.lines)
+            self.lines = []
 
 
 def _save_calls(run: Run, step: Step, records: list[http.CallRecord], used: list[str]) -> None:
@@ -225,6 +238,7 @@ def run_step(run: Run, step: Step, context: dict[str, Any], say: RunLog, used: l
         target_record=target_id,
         written=payload,
         label=run.record_label,
+        side=side,
     )
     return result
 
@@ -268,6 +282,13 @@ def execute(run_id: int, enqueue: Enqueue) -> str | None:
     if run is None:
         return None
     say = RunLog(run)
+    try:
+        return _execute(run, say, enqueue)
+    finally:
+        say.flush()
+
+
+def _execute(run: Run, say: RunLog, enqueue: Enqueue) -> str:
     context: dict[str, Any] = {"trigger": run.payload, "steps": {}}
     if run.attempt == 1:
         say.info(

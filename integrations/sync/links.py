@@ -110,6 +110,7 @@ def record(
     target_record: str,
     written: dict[str, Any],
     label: str = "",
+    side: Side | None = None,
 ) -> RecordLink:
     """Create or update the link after a successful write."""
     target_keys = top_keys(list(written))
@@ -123,7 +124,7 @@ def record(
         "last_run": run,
         "label": label[:200],
     }
-    side = find(object_type, source, source_record, target)
+    side = side or find(object_type, source, source_record, target)
     if side is not None:
         link = side.link
         if not side.source_is_left:  # store each fingerprint on its own side
