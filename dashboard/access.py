@@ -33,7 +33,8 @@ def current_membership(request: HttpRequest) -> Membership:
         membership = Membership.objects.create(
             workspace=workspace, user=request.user, role=Role.OWNER
         )
-    request.session[SESSION_WORKSPACE] = membership.workspace_id
+    if request.session.get(SESSION_WORKSPACE) != membership.workspace_id:
+        request.session[SESSION_WORKSPACE] = membership.workspace_id
     return membership
 
 

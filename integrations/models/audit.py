@@ -19,6 +19,10 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created"]
         verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["workspace", "-created", "-id"], name="audit_ws_created"),
+            models.Index(fields=["workspace", "action", "-created"], name="audit_ws_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}"

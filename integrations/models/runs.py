@@ -79,6 +79,15 @@ class Run(models.Model):
             models.Index(fields=["workspace", "-created", "-id"]),
             models.Index(fields=["workspace", "status", "-created"]),
             models.Index(fields=["status", "lease_until"]),
+            models.Index(
+                fields=["workspace", "flow", "status", "-created"],
+                name="run_ws_flow_status_created",
+            ),
+            # Covers the charts' per-bucket counts (SQLite reads it without the table).
+            models.Index(
+                fields=["workspace", "created", "flow", "status", "attempt", "trigger"],
+                name="run_ws_created_chart",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,6 +123,7 @@ class RunStep(models.Model):
 
     class Meta:
         ordering = ["run", "pk"]
+        indexes = [models.Index(fields=["created"], name="runstep_created")]
 
     def __str__(self) -> str:
         return f"{self.method} {self.url} → {self.response_status or self.error}"
