@@ -236,7 +236,8 @@ def main() -> int:
         f"cache/rl:  {'redis ' + os.environ['REDIS_URL'] if os.environ.get('REDIS_URL') else 'locmem cache; rate limiter on a file lock'}",  # noqa: E501
         f"web:       gunicorn {stack_mod.GUNICORN_WORKERS} workers x "
         f"{stack_mod.GUNICORN_THREADS} threads (gthread), 127.0.0.1:{stack.port}",
-        f"workers:   {stack_mod.CELERY_WORKERS} Celery processes x concurrency 1 (prefork), "
+        f"workers:   {stack_mod.CELERY_WORKERS} Celery processes x concurrency "
+        f"{stack_mod.WORKER_CONCURRENCY} ({stack_mod.WORKER_POOL}), "
         f"-A {stack_mod.celery_app()}",
         f"limits:    ours {stack_mod.OUR_RATE_MAX}/{stack_mod.OUR_RATE_INTERVAL} s; "
         f"GHL sandbox {stack_mod.SANDBOX_RATE_MAX}/{stack_mod.SANDBOX_RATE_INTERVAL_MS} ms",

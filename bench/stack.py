@@ -27,6 +27,9 @@ BIN = Path(PYTHON).parent
 GUNICORN_WORKERS = 4
 GUNICORN_THREADS = 8
 CELERY_WORKERS = 4
+# Each of the 4 workers' pool: runs mostly wait on HTTP, so threads serve them well.
+WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", "threads")
+WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "4"))
 OUR_RATE_MAX = 480
 OUR_RATE_INTERVAL = 10
 SANDBOX_RATE_MAX = 500
@@ -156,8 +159,10 @@ class Stack:
                     "worker",
                     "--loglevel",
                     "INFO",
+                    "--pool",
+                    WORKER_POOL,
                     "--concurrency",
-                    "1",
+                    str(WORKER_CONCURRENCY),
                     "-n",
                     f"bench{n}@%h",
                 ],

@@ -134,6 +134,11 @@ def test_faults_at_30_percent_still_deliver_each_event_exactly_once(pipeline):
         json={"error_rate": 0.2, "rate_429": 0.1},
         timeout=10,
     )
+    # Each attempt makes two calls (find by email, then write), so at 30 % faults an attempt
+    # fails about half the time: 6 attempts would lose ~2 % of events. Give it room.
+    from integrations.models import Flow
+
+    Flow.objects.filter(integration=pipeline["integration"]).update(max_attempts=25)
     pipeline["start_worker"](BREAKER_THRESHOLD="1000")
     for n, contact in enumerate(contacts):
         pipeline["ghl"].connector.call(
@@ -145,7 +150,8 @@ def test_faults_at_30_percent_still_deliver_each_event_exactly_once(pipeline):
     requests.post(
         base + "/sandbox/yourapp/_control/config", json={"error_rate": 0, "rate_429": 0}, timeout=10
     )
-    assert set(runs.values_list("status", flat=True)) == {RunStatus.SUCCEEDED}
+    failed = [(r.attempt, r.error_kind, r.error) for r in runs.exclude(status=RunStatus.SUCCEEDED)]
+    assert not failed, failed
     assert runs.filter(attempt__gt=1).exists(), "30 % faults and not a single retry?"
     stored = {c["email"]: c for c in yourapp_contacts(base)}
     for n, contact in enumerate(contacts):
