@@ -36,10 +36,15 @@ def cooldown() -> float:
     return float(getattr(settings, "BREAKER_COOLDOWN_SECONDS", 60))
 
 
-def check(connection: Connection) -> None:
+def check(connection: Connection, *, probe: bool = False) -> None:
+    """Raise BreakerOpen while the breaker is open.
+
+    `probe`: an operator's retry (or a test) goes through anyway, as the half-open call:
+    the person believes the app is back, and one call finds out.
+    """
     connection.refresh_from_db(fields=["breaker_failures", "breaker_open_until"])
     until = connection.breaker_open_until
-    if until is not None and until > timezone.now():
+    if until is not None and until > timezone.now() and not probe:
         raise BreakerOpen(connection, (until - timezone.now()).total_seconds())
 
 

@@ -301,7 +301,7 @@ def _execute(run: Run, say: RunLog, enqueue: Enqueue) -> str:
     try:
         steps = list(run.flow.steps.select_related("connection").order_by("position"))
         for current in steps:
-            breaker.check(current.connection)
+            breaker.check(current.connection, probe=run.trigger in ("retry", "test"))
             used: list[str] = []
             with http.recording() as records:
                 try:

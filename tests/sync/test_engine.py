@@ -231,3 +231,19 @@ def test_paused_integration_holds_runs(setup):
     assert engine.execute(run.pk, Queue()) is None
     run.refresh_from_db()
     assert run.status == RunStatus.QUEUED
+
+
+def test_an_operators_retry_probes_an_open_breaker(setup, settings):
+    from datetime import timedelta as _td
+
+    from integrations.models import Connection
+
+    Connection.objects.filter(pk=setup["target"].pk).update(
+        breaker_failures=5, breaker_open_until=timezone.now() + _td(seconds=60)
+    )
+    held, status = run_once(setup["flow"], payload(id="held-2"))
+    assert status == RunStatus.RETRYING and held.steps.count() == 0
+    run = dispatch.create_run(setup["flow"], payload(id="probe"), trigger="retry")
+    assert engine.execute(run.pk, Queue()) == RunStatus.SUCCEEDED
+    target = Connection.objects.get(pk=setup["target"].pk)
+    assert target.breaker_open_until is None and target.breaker_failures == 0
