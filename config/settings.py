@@ -316,6 +316,7 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "reap-stuck-runs": {"task": "integrations.tasks.reap_stuck_runs", "schedule": 60.0},
         "poll-due-flows": {"task": "integrations.tasks.poll_due_flows", "schedule": 30.0},
+        "finish-batches": {"task": "integrations.tasks.finish_batches", "schedule": 60.0},
     }
 )
 # Runs: automatic retries of transient failures (exponential backoff with jitter).

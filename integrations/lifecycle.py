@@ -6,8 +6,10 @@ While an integration is paused its events are still stored and their runs create
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from integrations.models import (
     Flow,
     Integration,
     IntegrationStatus,
+    Notification,
     Run,
     RunStatus,
     TriggerKind,
@@ -122,6 +125,63 @@ def backfill_progress(backfill: Backfill) -> dict[str, Any]:
         "eta_seconds": eta,
         "finished": backfill.status != Backfill.Status.RUNNING,
     }
+
+
+def batch_summary(backfill: Backfill) -> dict[str, int]:
+    counts = {status: 0 for status in ("succeeded", "skipped", "failed", "other")}
+    for status in backfill.runs.values_list("status", flat=True):
+        counts[status if status in counts else "other"] += 1
+    return counts
+
+
+def finish_batches(send: Callable[[int], None]) -> int:
+    """Periodic: close backfills and scheduled syncs whose runs all ended; send summaries.
+
+    A scheduled flow with `summary_to` in its trigger config gets one email per batch:
+    how many records were checked, written, unchanged and failed.
+    """
+    closed = 0
+    for backfill in Backfill.objects.filter(status=Backfill.Status.RUNNING).select_related(
+        "flow__integration"
+    ):
+        if backfill.runs.exclude(
+            status__in=[
+                RunStatus.SUCCEEDED,
+                RunStatus.FAILED,
+                RunStatus.SKIPPED,
+                RunStatus.CANCELLED,
+            ]
+        ).exists():
+            continue
+        updated = Backfill.objects.filter(pk=backfill.pk, status=Backfill.Status.RUNNING).update(
+            status=Backfill.Status.DONE, finished=timezone.now()
+        )
+        if not updated:
+            continue  # another worker closed it
+        closed += 1
+        flow = backfill.flow
+        target = (flow.trigger_config or {}).get("summary_to")
+        if flow.trigger_kind != TriggerKind.SCHEDULE or not target:
+            continue
+        counts = batch_summary(backfill)
+        body = (
+            f"Scheduled sync of “{flow}” ({flow.integration}) finished.\n\n"
+            f"Records checked: {backfill.total}\n"
+            f"Written: {counts['succeeded']}\n"
+            f"Unchanged (no write needed): {counts['skipped']}\n"
+            f"Failed: {counts['failed']}\n\n"
+            f"Runs: {settings.SITE_URL}/runs/?flow={flow.code}\n"
+        )
+        notification = Notification.objects.create(
+            workspace=flow.integration.workspace,
+            kind="summary",
+            channel="email",
+            target=target,
+            subject=f"[Syncdeck] Sync summary: {flow} — {counts['failed']} failed",
+            body=body,
+        )
+        transaction.on_commit(lambda pk=notification.pk: send(pk))
+    return closed
 
 
 def run_now(flow: Flow, user: Any) -> int:

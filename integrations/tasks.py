@@ -123,3 +123,11 @@ def send_test_alert(rule_id: int) -> None:
     rule = AlertRule.objects.filter(pk=rule_id).first()
     if rule is not None:
         alerts.send_test(rule, _enqueue_notification)
+
+
+@shared_task(ignore_result=True)
+def finish_batches() -> int:
+    """Periodic: close finished backfills / scheduled syncs and send their summaries."""
+    from integrations import lifecycle
+
+    return lifecycle.finish_batches(_enqueue_notification)

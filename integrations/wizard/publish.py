@@ -79,7 +79,9 @@ def _mappings(snap: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write_flows(integration: Integration, draft: dict[str, Any], s: Sides) -> list[Flow]:
+def _write_flows(
+    integration: Integration, draft: dict[str, Any], s: Sides, user: Any = None
+) -> list[Flow]:
     written = []
     for spec in draft.get("flows", []):
         source, target = s.of(spec)
@@ -88,7 +90,9 @@ def _write_flows(integration: Integration, draft: dict[str, Any], s: Sides) -> l
         flow.name = spec["name"][:120]
         flow.source = source
         flow.trigger_kind = spec["trigger_kind"]
-        flow.trigger_config = spec.get("trigger_config") or {}
+        flow.trigger_config = dict(spec.get("trigger_config") or {})
+        if flow.trigger_kind == TriggerKind.SCHEDULE and not flow.trigger_config.get("summary_to"):
+            flow.trigger_config["summary_to"] = getattr(user, "email", "") or ""
         flow.object_type = spec.get("object_type") or "contact"
         flow.enabled = bool(spec.get("enabled", True))
         flow.save()
@@ -123,7 +127,7 @@ def publish(integration: Integration, draft: dict[str, Any], user: Any, note: st
     if found:
         raise WizardError(" ".join(found))
     before = snapshot(integration)
-    _write_flows(integration, draft, s)
+    _write_flows(integration, draft, s, user)
     after = snapshot(integration)
     changed = before != after or not integration.versions.exists()
     if changed:

@@ -185,6 +185,27 @@ def _scheduled(minutes: int) -> Any:
     return build
 
 
+def _daily() -> Any:
+    def build(a: Connection, b: Connection) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": f"Daily full sync: every HighLevel contact → {b}",
+                "from": "a",
+                "trigger_kind": "schedule",
+                # summary_to is filled with the publisher's email when left empty.
+                "trigger_config": {
+                    "operation": "search-contacts-advanced",
+                    "every_minutes": 1440,
+                    "mode": "full",
+                },
+                "object_type": "contact",
+                "steps": [contact_sync_step(GHL_TO_YOURAPP)],
+            }
+        ]
+
+    return build
+
+
 TEMPLATES: dict[str, Template] = {
     t.id: t
     for t in [
@@ -233,6 +254,16 @@ TEMPLATES: dict[str, Template] = {
             "ghl",
             "rest",
             _scheduled(15),
+        ),
+        Template(
+            "scheduled_daily",
+            "Daily full sync with a summary",
+            "Once a day every HighLevel contact is checked; only changed ones are written "
+            "(record links make the rest free), and a summary — checked, written, unchanged, "
+            "failed — is emailed to you.",
+            "ghl",
+            "rest",
+            _daily(),
         ),
     ]
 }

@@ -124,3 +124,21 @@ def test_it_walks_from_template_to_published_backfill(client, owner, ghl_conn, a
     entry = AuditEntry.objects.get(action="mapping.changed")
     assert entry.detail["before"][0]["transforms"] == [{"name": "upper"}]
     assert entry.detail["after"][0]["transforms"] == [{"name": "lower"}]
+
+
+def test_daily_sync_template_publishes_a_scheduled_flow_with_a_summary(  # type: ignore[no-untyped-def]
+    client, owner, ghl_conn, app_conn, yourapp
+):
+    from integrations.models import TriggerKind
+    from integrations.sync import polling
+
+    client.force_login(owner)
+    integration = start(client, ghl_conn, app_conn)
+    page = client.get(url("flows", integration)).content.decode()
+    assert "Daily full sync with a summary" in page
+    client.post(url("flows", integration), {"action": "template", "template": "scheduled_daily"})
+    assert client.post(url("publish", integration), {}).status_code == 302
+    flow = Integration.objects.get(pk=integration.pk).flows.get(trigger_kind=TriggerKind.SCHEDULE)
+    assert flow.trigger_config["every_minutes"] == 1440
+    assert flow.trigger_config["summary_to"] == owner.email
+    assert flow.pk in polling.due_flows()
