@@ -5,7 +5,6 @@ last one shown", so it stays fast and stable however many runs arrive meanwhile.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -21,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.access import workspace_view
+from dashboard.templatetags.syncdeck import pretty_json as pretty
 from integrations import runs as run_actions
 from integrations.connectors.base import ErrorKind
 from integrations.models import Flow, RecordLink, Run, RunStatus, WebhookEvent
@@ -238,15 +238,6 @@ def retry_chain(run: Run) -> list[Run]:
         chain += children
         frontier = [c.pk for c in children]
     return chain
-
-
-def pretty(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 @require_GET
