@@ -55,7 +55,9 @@ def _map_context(
     op = drafts.find_operation(target, step.get("operation", ""))
     targets = fields.target_fields(target, op, flow.get("object_type") or "contact")
     sample = _sample(integration, draft, flow, source)
-    sources = fields.source_fields(sample["record"])
+    object_type = flow.get("object_type") or "contact"
+    custom_names = source.connector.custom_field_names(object_type)
+    sources = fields.source_fields(sample["record"], custom_names)
     if rows is None:
         rows = [fields.Row.from_rule(r) for r in step.get("mapping") or []]
     rules = fields.rules_of(rows)
@@ -78,6 +80,7 @@ def _map_context(
         targets=targets,
         sources=sources,
         custom_fields=[f for f in sources if f.label.startswith("custom field")],
+        custom_names_known=bool(custom_names),
         sample=sample,
         check=result,
         suggestions=fields.suggestions(rows, targets, sources),

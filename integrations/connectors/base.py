@@ -159,6 +159,10 @@ class Connector:
         """The record an inbound event is about (GHL sends the record itself)."""
         return payload
 
+    def custom_field_names(self, object_type: str) -> dict[str, str]:
+        """Custom field id → readable name, where the app has custom fields."""
+        return {}
+
     def sample(self, object_type: str) -> tuple[dict[str, Any] | None, str]:
         """One real record of this type and a sentence saying where it came from."""
         raise NotImplementedError(f"{self.label} cannot read sample records")

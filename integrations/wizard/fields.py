@@ -151,7 +151,11 @@ def target_fields(target: Connection, op: Operation | None, object_type: str) ->
     required = [f for f in (op.body_required if op else ()) if f != "locationId"]
     names = list(dict.fromkeys([*required, *target.connector.record_fields.get(object_type, ())]))
     hints = target.connector.required_hints
-    return [TargetField(n, n in required, hints.get(n, "")) for n in names]
+    fields = [TargetField(n, n in required, hints.get(n, "")) for n in names]
+    # Custom fields of the target app, written as GHL writes them: {id, field_value}.
+    for field_id, name in target.connector.custom_field_names(object_type).items():
+        fields.append(TargetField(f"customFields[id={field_id}].field_value", False, name))
+    return fields
 
 
 @dataclass
@@ -161,16 +165,21 @@ class SourceField:
     example: str
 
 
-def source_fields(sample: dict[str, Any] | None) -> list[SourceField]:
-    """Source paths from a real record's keys; custom fields as `customFields[id=…].value`."""
+def source_fields(
+    sample: dict[str, Any] | None, custom_names: dict[str, str] | None = None
+) -> list[SourceField]:
+    """Source paths from a real record's keys; custom fields as `customFields[id=…].value`,
+    labelled by name when the app told us the names."""
+    names = custom_names or {}
     out: list[SourceField] = []
     for key, value in (sample or {}).items():
         if key == "customFields" and isinstance(value, list):
             for item in value:
                 if isinstance(item, dict) and "id" in item:
                     path = f"trigger.customFields[id={item['id']}].value"
+                    label = names.get(str(item["id"]), item["id"])
                     out.append(
-                        SourceField(path, f"custom field {item['id']}", _short(item.get("value")))
+                        SourceField(path, f"custom field {label}", _short(item.get("value")))
                     )
             continue
         if isinstance(value, dict):

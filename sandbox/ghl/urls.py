@@ -40,6 +40,7 @@ urlpatterns = [
     path(f"{C}/workflow/<str:workflowId>", relations.contact_workflow, name="workflow"),
     # Locations (locations.json): the location's own details
     path("locations/<str:locationId>", locations.location_detail, name="location"),
+    path("locations/<str:locationId>/customFields", locations.custom_fields, name="custom-fields"),
     # Sandbox-only control endpoints (no auth)
     path("_control/faults", control.faults, name="control-faults"),
     path("_control/limits", control.limits, name="control-limits"),

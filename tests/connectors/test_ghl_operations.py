@@ -88,6 +88,20 @@ def s_get_contact(ghl):
     assert got["contact"]["firstName"] == "Ada"
 
 
+def s_get_location(ghl):
+    got = ghl.call("get-location", locationId=ghl.connection.account_id)
+    assert got["location"]["id"] == ghl.connection.account_id
+    assert got["location"]["name"]
+
+
+def s_get_custom_fields(ghl):
+    got = ghl.call("get-custom-fields", locationId=ghl.connection.account_id, model="contact")
+    assert got["customFields"], "the seeded location has custom fields"
+    assert {"id", "name", "fieldKey", "dataType"} <= set(got["customFields"][0])
+    names = ghl.custom_field_names("contact")
+    assert names == {f["id"]: f["name"] for f in got["customFields"]}
+
+
 def s_update_contact(ghl):
     contact = new_contact(ghl)
     data = ghl.call("update-contact", contactId=contact["id"], body={"firstName": "Grace"})

@@ -112,6 +112,18 @@ AREAS: dict[str, dict[str, Any]] = {
             "get-contacts-by-businessId": "skip",
         },
     },
+    # Only what the product uses so far: the location's own details and its custom
+    # field definitions (the wizard lists custom fields by name). Adding the rest of
+    # locations.json is a matter of widening `only`.
+    "locations": {
+        "category": "Locations",
+        "only": ["get-location", "get-custom-fields"],
+        "names": {
+            "get-location": ("Get Location", "trigger"),
+            "get-custom-fields": ("Get Custom Fields", "trigger"),
+        },
+        "envelopes": {"get-location": "location", "get-custom-fields": "customFields"},
+    },
 }
 
 
@@ -136,6 +148,8 @@ def build_area(spec: dict[str, Any], area: dict[str, Any]) -> list[dict[str, Any
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
             op_id = op["operationId"]
+            if "only" in area and op_id not in area["only"]:
+                continue
             override = area.get("overrides", {}).get(op_id, {})
             name, role = area["names"].get(
                 op_id, (op.get("summary", op_id), "trigger" if method == "get" else "action")

@@ -69,6 +69,11 @@ class GHLConnector(Connector):
             "HighLevel; leave it off for a one-way export.",
         ),
         Scope(
+            "locations/customFields.readonly",
+            "Read the names of the location's custom fields, so mappings show them by name "
+            "instead of by id.",
+        ),
+        Scope(
             "locations.readonly",
             "Read the location's own details (name, time zone) so the dashboard can show "
             "which location this is.",
@@ -176,11 +181,27 @@ class GHLConnector(Connector):
         if conn.auth_method == "oauth2" and "locations.readonly" not in conn.scopes_granted:
             return ""
         try:
-            data = self._send("GET", f"/locations/{conn.account_id}", DEFAULT_VERSION)
+            data = self.call("get-location", locationId=conn.account_id)
         except ConnectorError:
             return ""
         location = (data or {}).get("location") or {}
         return str(location.get("name") or "")
+
+    def custom_field_names(self, object_type: str) -> dict[str, str]:
+        """Custom field id → name (needs locations/customFields.readonly)."""
+        conn = self.connection
+        scope = "locations/customFields.readonly"
+        if conn.auth_method == "oauth2" and scope not in conn.scopes_granted:
+            return {}
+        try:
+            data = self.call("get-custom-fields", locationId=conn.account_id, model=object_type)
+        except ConnectorError:
+            return {}
+        return {
+            str(f["id"]): str(f.get("name") or f.get("fieldKey") or f["id"])
+            for f in (data or {}).get("customFields") or []
+            if isinstance(f, dict) and f.get("id")
+        }
 
     # --- tokens ----------------------------------------------------------------------
     def _secrets(self) -> list[str]:

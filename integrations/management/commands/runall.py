@@ -15,6 +15,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the process group still carries signals
+        pass
+
+
 class Command(BaseCommand):
     help = "Run web (gunicorn), a Celery worker and Celery beat together."
 
@@ -70,7 +79,10 @@ class Command(BaseCommand):
         }
         procs: dict[str, subprocess.Popen[bytes]] = {}
         for name, cmd in commands.items():
-            procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True)
+            # Same process group as this command: a signal to the group (Ctrl-C in a
+            # terminal, `kill -- -PGID`) reaches every child, and if this process dies the
+            # kernel ends each child with it (PR_SET_PDEATHSIG) instead of orphaning it.
+            procs[name] = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
         url = settings.SITE_URL if str(port) in settings.SITE_URL else f"http://127.0.0.1:{port}"
         self.stdout.write(
             self.style.SUCCESS(
@@ -108,4 +120,4 @@ class Command(BaseCommand):
                 try:
                     proc.wait(timeout=max(0.1, deadline - time.time()))
                 except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.kill()

@@ -4,6 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sandbox.ghl.control import mint_pit
 
+DEFAULT_SCOPES = (
+    "contacts.readonly contacts.write locations.readonly locations/customFields.readonly"
+)
+
 
 class Command(BaseCommand):
     help = "Print a GHL sandbox Private Integration Token as JSON {token, locationId}."
@@ -12,8 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--location", default=None, help="location id (default: first)")
         parser.add_argument(
             "--scopes",
-            default="contacts.readonly contacts.write",
-            help='space-separated scopes (default: "contacts.readonly contacts.write")',
+            default=DEFAULT_SCOPES,
+            help=f"space-separated scopes (default: {DEFAULT_SCOPES!r})",
         )
 
     def handle(self, *args, **options):
