@@ -45,3 +45,11 @@ def decrypt_json(token: str) -> dict[str, Any]:
 def rotate(token: str) -> str:
     """Re-encrypt with the newest key (after adding a key in front of the list)."""
     return _fernet().rotate(token.encode()).decode()
+
+
+def encrypt_text(value: str) -> str:
+    return _fernet().encrypt(value.encode()).decode()
+
+
+def decrypt_text(token: str) -> str:
+    return _fernet().decrypt(token.encode()).decode()

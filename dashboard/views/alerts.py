@@ -26,6 +26,7 @@ class AlertRuleForm(forms.ModelForm):
     kind = forms.ChoiceField(
         label="When", choices=AlertRule.Kind.choices, initial=AlertRule.Kind.RUN_FAILED
     )
+    target = forms.CharField(label="To (email address or URL)", max_length=500)
 
     class Meta:
         model = AlertRule

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from integrations.fields import EncryptedTextField
+
 
 class AlertRule(models.Model):
     class Kind(models.TextChoices):
@@ -19,8 +21,8 @@ class AlertRule(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    # An email address, or a URL for webhook/Slack.
-    target = models.CharField(max_length=500)
+    # An email address, or a URL for webhook/Slack (often a secret: stored encrypted).
+    target = EncryptedTextField()
     # error_rate: percent of finished runs that failed over `window_minutes`.
     threshold = models.FloatField(default=20.0)
     window_minutes = models.PositiveIntegerField(default=60)
@@ -75,7 +77,7 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=10, default="opened")  # opened | recovered | test
     channel = models.CharField(max_length=10)
-    target = models.CharField(max_length=500)
+    target = EncryptedTextField()
     subject = models.CharField(max_length=300)
     body = models.TextField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

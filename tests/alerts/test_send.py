@@ -117,3 +117,19 @@ def test_a_test_message_goes_to_the_rules_channel(workspace, django_capture_on_c
     notification = Notification.objects.get()
     assert notification.kind == "test" and notification.status == "sent"
     assert mail.outbox[0].subject == "[Syncdeck] Test: Test alert: this channel works"
+
+
+def test_alert_targets_are_encrypted_at_rest(db, workspace):  # type: ignore[no-untyped-def]
+    from django.db import connection as db_connection
+
+    from integrations.models import AlertRule
+
+    url = "https://hooks.slack.com/services/T000/B000/very-secret-token"
+    rule = AlertRule.objects.create(
+        workspace=workspace, kind="run_failed", channel="slack", target=url
+    )
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT target FROM integrations_alertrule WHERE id = %s", [rule.pk])
+        raw = cursor.fetchone()[0]
+    assert "very-secret-token" not in raw
+    assert AlertRule.objects.get(pk=rule.pk).target == url
