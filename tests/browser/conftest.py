@@ -51,3 +51,38 @@ def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def operator_with_flow(django_user_model, name: str):  # type: ignore[no-untyped-def]
+    """A verified operator who can log in (password "correct horse"), their workspace and
+    one GHL webhook flow; returns (user, workspace, flow)."""
+    from allauth.account.models import EmailAddress
+
+    from integrations.models import (
+        Connection,
+        Flow,
+        Integration,
+        Membership,
+        Role,
+        TriggerKind,
+        Workspace,
+    )
+
+    user = django_user_model.objects.create_user(
+        username=name.lower(), email=f"{name.lower()}@example.com", password="correct horse"
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    workspace = Workspace.objects.create(name=f"{name}'s Agency")
+    Membership.objects.create(workspace=workspace, user=user, role=Role.OPERATOR)
+    connection = Connection(workspace=workspace, kind="ghl", auth_method="pit", account_id="loc1")
+    connection.credentials = {"pit": "x" * 20}
+    connection.save()
+    integration = Integration.objects.create(workspace=workspace, name="GHL → CRM")
+    flow = Flow.objects.create(
+        integration=integration,
+        name="contacts",
+        source=connection,
+        trigger_kind=TriggerKind.WEBHOOK,
+        trigger_config={"events": ["ContactUpdate"]},
+    )
+    return user, workspace, flow

@@ -4,22 +4,14 @@ integration, sees it paused, and resumes it; the page also works at phone width.
 from __future__ import annotations
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from integrations.models import (
-    Connection,
-    Flow,
-    Integration,
     IntegrationStatus,
-    Membership,
-    Role,
     Run,
     RunStatus,
-    TriggerKind,
-    Workspace,
 )
 from integrations.sync import dispatch
-from tests.browser.conftest import shot
+from tests.browser.conftest import operator_with_flow, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,23 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def integration(django_user_model, monkeypatch):  # type: ignore[no-untyped-def]
     # Nothing is sent to a broker: resumed runs stay queued.
     monkeypatch.setattr(dispatch, "enqueue", lambda run_id, countdown=0: None)
-    user = django_user_model.objects.create_user(
-        username="omar", email="omar@example.com", password="correct horse"
-    )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    workspace = Workspace.objects.create(name="Omar's Agency")
-    Membership.objects.create(workspace=workspace, user=user, role=Role.OPERATOR)
-    connection = Connection(workspace=workspace, kind="ghl", auth_method="pit", account_id="loc1")
-    connection.credentials = {"pit": "x" * 20}
-    connection.save()
-    integration = Integration.objects.create(workspace=workspace, name="GHL → CRM")
-    flow = Flow.objects.create(
-        integration=integration,
-        name="contacts",
-        source=connection,
-        trigger_kind=TriggerKind.WEBHOOK,
-        trigger_config={"events": ["ContactUpdate"]},
-    )
+    user, workspace, flow = operator_with_flow(django_user_model, "Omar")
+    integration = flow.integration
     for i in range(8):
         Run.objects.create(
             workspace=workspace,
