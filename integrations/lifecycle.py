@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.connectors.base import Connector, ConnectorError
+from integrations.connectors.base import ConnectorError
 from integrations.models import (
     AuditEntry,
     Backfill,
@@ -65,7 +65,7 @@ def resume(integration: Integration, user: Any) -> int:
 
 def backfillable(flow: Flow) -> bool:
     """Can this flow's source list its existing records (does its connector poll)?"""
-    return type(flow.source.connector).poll is not Connector.poll
+    return flow.source.connector.can_poll()
 
 
 def start_backfill(flow: Flow, user: Any, *, limit: int = 10_000) -> Backfill:

@@ -268,7 +268,7 @@ def publish_step(request: HttpRequest, code: UUID) -> HttpResponse:
             progress=lifecycle.backfill_progress(backfill) if backfill else None,
             backfill_candidates=publish.backfill_flows(integration) if published else [],
             backfill_sources=[
-                f for f in _live_flows(draft) if s.a and s.of(f)[0].kind in ("ghl", "rest")
+                f for f in _live_flows(draft) if s.a and s.of(f)[0].connector.can_poll()
             ],
             versions=integration.versions.all()[:10],
         ),

@@ -141,6 +141,8 @@ class Connector:
     record_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
     # Target fields the app requires without its catalog saying so: field → why.
     required_hints: ClassVar[dict[str, str]] = {}
+    # The catalog operation that lists records (samples, polls, backfills), if fixed.
+    list_operation: ClassVar[str] = ""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -154,6 +156,11 @@ class Connector:
         return {scope.name for scope in cls.scopes}
 
     # --- hooks ------------------------------------------------------------------
+    @classmethod
+    def can_poll(cls) -> bool:
+        """Can this app list its records (polling, scheduled syncs, backfills)?"""
+        return cls.poll is not Connector.poll
+
     @classmethod
     def event_record(cls, payload: Any) -> Any:
         """The record an inbound event is about (GHL sends the record itself)."""

@@ -53,7 +53,8 @@ def draft_of(integration: Integration) -> dict[str, Any]:
     first = flows[0]
     a = first.source
     b = next((s.connection for f in flows for s in f.steps.all() if s.connection_id != a.pk), a)
-    if a.kind != "ghl" and b.kind == "ghl":
+    kinds = list(CONNECTORS)  # side "a" is the app listed first in the registry (GHL)
+    if kinds.index(a.kind) > kinds.index(b.kind):
         a, b = b, a
     draft.update(
         {
@@ -194,7 +195,7 @@ def scratch_flow(
             raise WizardError("choose at least one event of the trigger app")
         trigger_config: dict[str, Any] = {"events": events}
     elif trigger_kind == "poll":
-        if type(source.connector).poll.__qualname__.startswith("Connector."):
+        if not source.connector.can_poll():
             raise WizardError(f"{source.connector.label} cannot be polled")
         if not 1 <= interval <= 15:
             raise WizardError("the polling interval is 1 to 15 minutes")
@@ -270,8 +271,8 @@ def scope_checks(draft: dict[str, Any], s: Sides) -> list[ScopeCheck]:
         source, target = s.of(flow)
         trigger_op = (flow.get("trigger_config") or {}).get("operation", "")
         need(source, trigger_op, flow["name"])
-        if source.kind == "ghl":  # the sample and backfills read contacts
-            need(source, "search-contacts-advanced", flow["name"])
+        if source.connector.list_operation:  # samples and backfills list records
+            need(source, source.connector.list_operation, flow["name"])
         for step in flow.get("steps", []):
             for op_id in (step.get("operation"), step.get("update_operation")):
                 need(target, op_id or "", flow["name"])

@@ -81,6 +81,7 @@ class GHLConnector(Connector):
     )
 
     catalog = load_catalog()
+    list_operation = "search-contacts-advanced"
     event_types = tuple(sorted(KNOWN_EVENT_TYPES))
     record_fields = {
         "contact": (
