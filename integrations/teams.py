@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.models import AuditEntry, Invitation, Membership, Workspace
@@ -20,7 +22,31 @@ def invite(workspace: Workspace, by: Any, email: str, role: str) -> Invitation:
     return invitation
 
 
+class WrongInvitee(Exception):
+    """The invitation was sent to an address that is not the user's."""
+
+    def __init__(self, invited_email: str) -> None:
+        super().__init__(f"This invitation was sent to {invited_email}.")
+        self.invited_email = invited_email
+
+
+def user_emails(user: Any) -> set[str]:
+    """The addresses a user owns: user.email and allauth's verified or primary addresses."""
+    emails = {user.email.strip().lower()} if user.email else set()
+    rows = EmailAddress.objects.filter(Q(verified=True) | Q(primary=True), user=user)
+    emails.update(email.strip().lower() for email in rows.values_list("email", flat=True))
+    return emails
+
+
+def is_invitee(invitation: Invitation, user: Any) -> bool:
+    return invitation.email.strip().lower() in user_emails(user)
+
+
 def accept_invitation(token: str, user: Any) -> Membership | None:
+    """Join the workspace; None if the link is unknown, spent or expired.
+
+    Raises WrongInvitee (and changes nothing) when the user does not own the invited address.
+    """
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -30,6 +56,8 @@ def accept_invitation(token: str, user: Any) -> Membership | None:
         )
         if invitation is None or not invitation.usable:
             return None
+        if not is_invitee(invitation, user):
+            raise WrongInvitee(invitation.email)
         membership, _ = Membership.objects.get_or_create(
             workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
         )

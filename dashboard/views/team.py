@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
@@ -62,16 +63,25 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             status=404,
         )
     if request.user.is_authenticated:
+        context = {"invite": invite, "title": "Invitation"}
+        if not teams.is_invitee(invite, request.user):
+            # Bound to the invited address: another account cannot take the seat.
+            context["wrong_user"] = True
+            return render(request, "dashboard/invitation.html", context, status=403)
         if request.method == "POST":
-            membership = teams.accept_invitation(token, request.user)
+            try:
+                membership = teams.accept_invitation(token, request.user)
+            except teams.WrongInvitee as exc:
+                messages.error(request, str(exc))
+                membership = None
             if membership is not None:
                 request.session["workspace_id"] = membership.workspace_id
                 messages.success(request, f"You joined {membership.workspace}.")
             return redirect("dashboard:home")
-        return render(
-            request, "dashboard/invitation.html", {"invite": invite, "title": "Invitation"}
-        )
+        return render(request, "dashboard/invitation.html", context)
     request.session[SESSION_INVITE] = token
+    # Pre-fills the signup form; the adapter refuses any other address.
+    get_account_adapter(request).stash_verified_email(request, invite.email)
     if get_user_model().objects.filter(email__iexact=invite.email).exists():
         messages.info(request, "Log in to accept the invitation.")
         return redirect(reverse("account_login") + "?next=" + request.path)
