@@ -159,6 +159,32 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+class _PinnedAdapter(_TimeoutAdapter):
+    """Dials the address the SSRF guard vetted, never a second DNS answer (rebinding).
+
+    `request()` stores that address on the prepared request. The pool is keyed by it, while
+    the Host header (set by `request()`), TLS SNI and the certificate check keep the URL's
+    host name. Proxies are not used: a proxy would resolve the name again.
+    """
+
+    def get_connection_with_tls_context(  # type: ignore[no-untyped-def, override]
+        self, request, verify, proxies=None, cert=None
+    ):
+        address = getattr(request, PINNED_ATTRIBUTE, None)
+        if not address:
+            raise requests.exceptions.InvalidURL("a guarded request carries no vetted address")
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        hostname = host_params["host"]
+        host_params["host"] = address
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = hostname
+            pool_kwargs["assert_hostname"] = hostname
+        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+
+
+PINNED_ATTRIBUTE = "syncdeck_pinned_address"
+
+
 def new_session(session: requests.Session | None = None) -> requests.Session:
     """A requests session with our timeouts and user agent (also for OAuth2Session)."""
     session = session or requests.Session()
@@ -177,6 +203,20 @@ def _shared_session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = new_session()
+    return session
+
+
+def _guarded_session() -> requests.Session:
+    """One session per thread for user-given URLs: pinned addresses, no proxies from env."""
+    session = getattr(_local, "guarded_session", None)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False
+        adapter = _PinnedAdapter(pool_connections=10, pool_maxsize=50)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = USER_AGENT
+        _local.guarded_session = session
     return session
 
 
@@ -246,25 +286,53 @@ def quote_segment(value: str) -> str:
 
 
 # --- SSRF guard ------------------------------------------------------------------------
-def check_target(url: str) -> None:
-    """Refuse URLs that point into private networks unless settings allow it."""
+def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global
+
+
+def check_target(url: str) -> list[str]:
+    """Refuse URLs that point into private networks unless settings allow it.
+
+    Returns the vetted addresses (empty when private targets are allowed and nothing was
+    resolved); a guarded request connects to the first of them and resolves nothing again.
+    """
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConnectorError(f"not an http(s) URL: {url!r}", permanent=True)
     if settings.HTTP_ALLOW_PRIVATE_TARGETS:
-        return
+        return []
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
+        infos = socket.getaddrinfo(
+            parts.hostname,
+            parts.port or (443 if parts.scheme == "https" else 80),
+            proto=socket.IPPROTO_TCP,
+        )
+    except (socket.gaierror, UnicodeError) as exc:
         raise ConnectorError(f"cannot resolve {parts.hostname}", permanent=False) from exc
+    addresses: list[str] = []
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
+        # ::ffff:127.0.0.1 is loopback too; not every Python version says so.
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not _address_allowed(address) or (mapped is not None and not _address_allowed(mapped)):
             raise ConnectorError(
                 f"{parts.hostname} resolves to a private or loopback address ({address}); "
                 "such targets are refused",
                 permanent=True,
             )
+        if str(address) not in addresses:
+            addresses.append(str(address))
+    if not addresses:
+        raise ConnectorError(f"cannot resolve {parts.hostname}", permanent=False)
+    return addresses
+
+
+def _host_header(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{parts.port}" if parts.port else host
 
 
 # --- classification --------------------------------------------------------------------
@@ -352,18 +420,23 @@ def request(
     shared budget (integrations.ratelimit) and the answer's rate-limit headers feed it back.
     """
     secrets = [s for s in secrets if s]
-    if guard:
-        check_target(url)
-    if rate_key and rate:
-        ratelimit.acquire(
-            rate_key, rate=rate[0], per_seconds=rate[1], timeout=ratelimit.DEFAULT_MAX_WAIT
-        )
     session = _shared_session()
     prepared = session.prepare_request(
         requests.Request(
             method.upper(), url, headers=headers or {}, params=params, json=json_body, data=data
         )
     )
+    if guard:
+        addresses = check_target(prepared.url or url)
+        if addresses:
+            # Connect to the checked address: resolving again could answer otherwise.
+            session = _guarded_session()
+            setattr(prepared, PINNED_ATTRIBUTE, addresses[0])
+            prepared.headers["Host"] = _host_header(prepared.url or url)
+    if rate_key and rate:
+        ratelimit.acquire(
+            rate_key, rate=rate[0], per_seconds=rate[1], timeout=ratelimit.DEFAULT_MAX_WAIT
+        )
     record = CallRecord(
         method=method.upper(),
         url=redact_url(prepared.url or url, secrets),
