@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from integrations import bulk
 from integrations.connectors.base import ConnectorError
 from integrations.models import (
     AuditEntry,
@@ -68,8 +69,12 @@ def backfillable(flow: Flow) -> bool:
     return flow.source.connector.can_poll()
 
 
-def start_backfill(flow: Flow, user: Any, *, limit: int = 10_000) -> Backfill:
-    """List the source's existing records and queue a run for each (in the caller)."""
+def start_backfill(flow: Flow, user: Any, *, limit: int = bulk.MAX_RECORDS) -> Backfill:
+    """List the source's existing records and queue a run for each (in the caller).
+
+    Raises BulkRefused for a flow that deletes: it must never run over every record.
+    """
+    bulk.check_allowed(flow)
     backfill = Backfill.objects.create(flow=flow)
     config = dict(flow.trigger_config or {})
     config.setdefault("object", flow.object_type)
@@ -185,9 +190,14 @@ def finish_batches(send: Callable[[int], None]) -> int:
 
 
 def run_now(flow: Flow, user: Any) -> int:
-    """Polling and scheduled flows: poll at once. Returns the runs queued."""
+    """Polling and scheduled flows: poll at once; others: a backfill. Returns the runs queued.
+
+    The caller has shown the operator `bulk.preview(flow)` and had it confirmed; a deleting
+    flow is refused (BulkRefused) before anything is read or queued.
+    """
     from integrations.sync import polling
 
+    bulk.check_allowed(flow)
     AuditEntry.record(flow.workspace, user, "flow.run_now", flow.name)
     if flow.trigger_kind in (TriggerKind.POLL, TriggerKind.SCHEDULE):
         return polling.poll(flow.pk)

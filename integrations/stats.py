@@ -250,10 +250,16 @@ def overview(workspace: Any, now: datetime | None = None) -> list[IntegrationSta
     for flow in flows:
         used[flow.integration_id].add(flow.source_id)
     steps = Step.objects.filter(flow__integration__workspace=workspace).values_list(
-        "flow_id", "connection_id"
+        "flow_id", "connection_id", "record_mode"
     )
-    for flow_id, connection_id in steps:
+    deleting: set[int] = set()
+    for flow_id, connection_id, record_mode in steps:
         used[flow_to_integration[flow_id]].add(connection_id)
+        if record_mode == Step.RecordMode.DELETE:
+            deleting.add(flow_id)
+    for flow in flows:
+        # Deleting flows act on deletion events only: the overview offers no "Run now".
+        flow.event_only = flow.pk in deleting  # type: ignore[attr-defined]
     connections = Connection.objects.in_bulk({c for ids in used.values() for c in ids})
     for pk, ids in used.items():
         stats[pk].connections = sorted(

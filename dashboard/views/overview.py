@@ -11,11 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.access import workspace_view
 from dashboard.views.runs import next_or
-from integrations import lifecycle, stats
+from integrations import bulk, lifecycle, stats
 from integrations.connectors.base import ConnectorError
 from integrations.models import Flow, Integration, IntegrationStatus
 
@@ -209,18 +209,39 @@ def resume(request: HttpRequest, code: UUID) -> HttpResponse:
     return redirect(next_or(request, "/"))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @workspace_view("operate")
 def run_now(request: HttpRequest, code: UUID) -> HttpResponse:
+    """GET: what running the flow now would do (records, writes per operation); POST with
+    `confirm`: do it. A deleting flow is refused either way."""
     flow = get_object_or_404(
         Flow.objects.select_related("integration", "source"),
         code=code,
         integration__workspace=request.workspace,  # type: ignore[attr-defined]
     )
-    try:
-        queued = lifecycle.run_now(flow, request.user)
-    except ConnectorError as exc:
-        messages.error(request, f"{flow.name} could not start: {exc}")
-    else:
-        messages.success(request, f"{flow.name}: {queued} run{'s' if queued != 1 else ''} queued.")
-    return redirect(next_or(request, "/"))
+    back = next_or(request, "/")
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            queued = lifecycle.run_now(flow, request.user)
+        except bulk.BulkRefused as exc:
+            messages.error(request, str(exc))
+        except ConnectorError as exc:
+            messages.error(request, f"{flow.name} could not start: {exc}")
+        else:
+            messages.success(
+                request, f"{flow.name}: {queued} run{'s' if queued != 1 else ''} queued."
+            )
+        return redirect(back)
+    if request.method == "POST":
+        messages.error(request, "Nothing was run: confirm on this page first.")
+    return render(
+        request,
+        "dashboard/run_now.html",
+        {
+            "title": f"Run now: {flow.name}",
+            "flow": flow,
+            "preview": bulk.preview(flow),
+            "back": back,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

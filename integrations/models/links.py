@@ -32,6 +32,9 @@ class RecordLink(models.Model):
     last_run = models.ForeignKey(
         "integrations.Run", models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when a sync deleted the target record: the link is kept (the record's history)
+    # but claims nothing any more, so a later create writes the record again.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

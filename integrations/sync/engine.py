@@ -199,9 +199,17 @@ def run_step(run: Run, step: Step, context: dict[str, Any], say: RunLog, used: l
     if step.record_mode == Step.RecordMode.DELETE:
         if side is None:
             raise Skip(f"{step.key}: no linked record in {app}; nothing to delete")
-        connector.call(step.operation, **{step.target_id_param: side.target_record}, **params)
-        side.link.delete()
-        say.info(f"{step.key}: deleted {flow.object_type} {side.target_record} in {app}")
+        try:
+            connector.call(step.operation, **{step.target_id_param: side.target_record}, **params)
+        except ConnectorError as exc:
+            if exc.status != 404:
+                raise
+            say.info(
+                f"{step.key}: {flow.object_type} {side.target_record} was already gone in {app}"
+            )
+        else:
+            say.info(f"{step.key}: deleted {flow.object_type} {side.target_record} in {app}")
+        links.mark_deleted(side, run)
         return {"deleted": side.target_record}
 
     if side is not None and side.source_unchanged(trigger):

@@ -81,8 +81,14 @@ class Side:
 
 
 def find(
-    object_type: str, source: Connection, source_record: str, target: Connection
+    object_type: str,
+    source: Connection,
+    source_record: str,
+    target: Connection,
+    *,
+    include_deleted: bool = False,
 ) -> Side | None:
+    """The live link of a source record to `target` (with `include_deleted`, a tombstone too)."""
     link = (
         RecordLink.objects.filter(object_type=object_type)
         .filter(
@@ -91,7 +97,7 @@ def find(
         )
         .first()
     )
-    if link is None:
+    if link is None or (link.deleted_at is not None and not include_deleted):
         return None
     return Side(
         link, source_is_left=link.left_id == source.pk and link.left_record == source_record
@@ -123,8 +129,9 @@ def record(
         "last_synced_at": timezone.now(),
         "last_run": run,
         "label": label[:200],
+        "deleted_at": None,
     }
-    side = side or find(object_type, source, source_record, target)
+    side = side or find(object_type, source, source_record, target, include_deleted=True)
     if side is not None:
         link = side.link
         if not side.source_is_left:  # store each fingerprint on its own side
@@ -168,3 +175,19 @@ def record(
             written=written,
             label=label,
         )
+
+
+def mark_deleted(side: Side, run: Run) -> None:
+    """The target record is gone: keep the link as a tombstone that claims nothing.
+
+    Its fingerprints are cleared, so a later create flow does not mistake the record for
+    "unchanged" and writes it again (reusing this row).
+    """
+    RecordLink.objects.filter(pk=side.link.pk).update(
+        deleted_at=timezone.now(),
+        last_run=run,
+        last_synced_at=timezone.now(),
+        left_hash="",
+        right_hash="",
+        written_side="",
+    )

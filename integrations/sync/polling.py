@@ -22,6 +22,7 @@ from django.utils import timezone
 from integrations.connectors.base import ConnectorError
 from integrations.locks import LockTimeout, named_lock
 from integrations.models import Backfill, Flow, IntegrationStatus, PollCursor, TriggerKind
+from integrations.sync.destructive import destructive_steps
 from integrations.sync.dispatch import create_run
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,13 @@ def _poll(flow_id: int) -> int:
     scheduled = flow.trigger_kind == TriggerKind.SCHEDULE
     full = scheduled and flow.trigger_config.get("mode", "full") == "full"
     config = {"object": flow.object_type, **flow.trigger_config}
+    if destructive_steps(flow):
+        # Polling lists records that exist: a deleting step would delete each of them.
+        cursor.last_error = "a deleting flow runs only on deletion events; not polled"
+        cursor.last_polled_at = now
+        cursor.next_poll_at = now + interval(flow)
+        cursor.save()
+        return 0
     try:
         records, new_value = flow.source.connector.poll(config, "" if full else cursor.value)
     except ConnectorError as exc:

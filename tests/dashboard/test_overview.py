@@ -352,7 +352,10 @@ def test_run_now(client, operator, flow, monkeypatch):
     polled: list[int] = []
     monkeypatch.setattr(polling, "poll", lambda flow_id: polled.append(flow_id) or 3)
     client.force_login(operator)
-    response = client.post(reverse("dashboard:flow_run_now", args=[flow.code]), follow=True)
+    url = reverse("dashboard:flow_run_now", args=[flow.code])
+    assert client.post(url).status_code == 400  # not confirmed: nothing runs
+    assert polled == []
+    response = client.post(url, {"confirm": "yes"}, follow=True)
     assert polled == [flow.pk]
     assert "contacts: 3 runs queued." in response.content.decode()
     assert flow.integration.workspace.audit.filter(action="flow.run_now").exists()
