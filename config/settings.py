@@ -149,6 +149,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Secrets marked with sensitive_post_parameters/sensitive_variables stay hidden on the DEBUG
+# error page as well (Django's default filter only hides them with DEBUG off).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.error_reports.SecretsHiddenFilter"
 
 REDIS_URL = env_str("REDIS_URL")
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.validators import URLValidator, validate_email
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.access import workspace_view
@@ -93,8 +94,11 @@ def _log(request: HttpRequest) -> list[Notification]:
     return notifications
 
 
+# Webhook and Slack URLs carry secrets: out of DEBUG error pages and error reports.
+@sensitive_post_parameters("target")
 @require_http_methods(["GET", "POST"])
 @workspace_view("view")
+@sensitive_variables()
 def index(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     form = AlertRuleForm(request.POST or None)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.access import get_connection, workspace_view
@@ -95,7 +96,10 @@ def oauth_callback(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect(request.session.pop("oauth_next", "") or "dashboard:connections")
 
 
+# The token stays out of DEBUG error pages and error reports (POST data and locals).
+@sensitive_post_parameters()
 @workspace_view("manage")
+@sensitive_variables()
 def new_token(request: HttpRequest, kind: str, code: UUID | None = None) -> HttpResponse:
     cls = _connector_or_404(kind)
     if "pit" not in cls.auth_methods:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.access import workspace_view
@@ -159,8 +160,11 @@ def credentials(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
+# API keys and passwords stay out of DEBUG error pages and error reports.
+@sensitive_post_parameters()
 @require_POST
 @workspace_view("manage")
+@sensitive_variables()
 def connect_yourapp(request: HttpRequest, code: UUID) -> HttpResponse:
     """Inline "Your App" connection: configure the rest connector, test it, choose it."""
     integration = get_integration(request, code)

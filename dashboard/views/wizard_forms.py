@@ -25,7 +25,8 @@ class YourAppForm(forms.Form):
     api_key = forms.CharField(
         label="API key / token",
         required=False,
-        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+        # Never rendered back: a failed test must not put the key into the page.
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
     header_name = forms.CharField(required=False, initial="X-API-Key")
     username = forms.CharField(required=False)
