@@ -13,7 +13,16 @@ from django_htmx.http import HttpResponseStopPolling
 
 from dashboard.access import workspace_view
 from dashboard.views.wizard import get_integration, step_url, wizard_context
+from dashboard.views.wizard_forms import (
+    MapForm,
+    PublishForm,
+    PublishQueryForm,
+    TestStepForm,
+    form_errors,
+)
 from integrations import lifecycle
+from integrations.bulk import BulkRefused
+from integrations.bulk import preview as bulk_preview
 from integrations.models import Backfill, Run, RunStatus
 from integrations.wizard import drafts, dryrun, fields, publish, samples
 from integrations.wizard.drafts import WizardError
@@ -107,8 +116,13 @@ def map_fields(request: HttpRequest, code: UUID) -> HttpResponse:
         return render(
             request, "dashboard/wizard/map.html", _map_context(integration, draft, flow, None)
         )
+    form = MapForm(request.POST)
     rows = fields.rows_from_post(request.POST)
-    action = request.POST.get("action", "save")
+    if not form.is_valid():
+        context = _map_context(integration, draft, flow, rows)
+        context["save_errors"] = form_errors(form)
+        return render(request, "dashboard/wizard/map.html", context, status=400)
+    action = form.cleaned_data["action"] or "save"
     if action == "add":
         rows.append(fields.Row())
     elif action == "suggest":
@@ -141,6 +155,9 @@ def preview(request: HttpRequest, code: UUID) -> HttpResponse:
     integration = get_integration(request, code)
     draft = drafts.draft_of(integration)
     flow = _flow(draft, request.POST.get("flow", ""))
+    form = MapForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(" ".join(form_errors(form)), status=400)
     rows = fields.rows_from_post(request.POST)
     return render(
         request, "dashboard/wizard/map.html#preview", _map_context(integration, draft, flow, rows)
@@ -157,10 +174,12 @@ def test(request: HttpRequest, code: UUID) -> HttpResponse:
     if not live or s.a is None:
         messages.error(request, "Choose the apps and at least one flow first.")
         return redirect(step_url(integration, "flows"))
-    flow = _flow(draft, request.GET.get("flow", ""))
+    query = TestStepForm(request.GET)
+    wanted = query.cleaned_data if query.is_valid() else {}
+    flow = _flow(draft, wanted.get("flow") or "")
     run = None
-    if request.GET.get("run"):
-        run = Run.objects.filter(workspace=integration.workspace, code=request.GET["run"]).first()
+    if wanted.get("run"):
+        run = Run.objects.filter(workspace=integration.workspace, code=wanted["run"]).first()
     sample = _sample(integration, draft, flow, s.of(flow)[0])
     return render(
         request,
@@ -225,11 +244,15 @@ def publish_step(request: HttpRequest, code: UUID) -> HttpResponse:
     draft = drafts.draft_of(integration)
     s = drafts.sides(integration, draft)
     errors: list[str] = []
-    if request.method == "POST":
+    confirming = request.POST.get("confirm") == "yes" and (integration.draft or {}).get("published")
+    if request.method == "POST" and confirming:  # a confirmed backfill: no re-publish
+        return _start_backfill(request, integration)
+    form = PublishForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not form.is_valid():
+        errors += form_errors(form)
+    elif request.method == "POST":
         try:
-            changed = publish.publish(
-                integration, draft, request.user, request.POST.get("note", "")
-            )
+            changed = publish.publish(integration, draft, request.user, form.cleaned_data["note"])
         except WizardError as exc:
             errors.append(str(exc))
         else:
@@ -238,21 +261,24 @@ def publish_step(request: HttpRequest, code: UUID) -> HttpResponse:
                 f" as version {integration.version}." if changed else " (no changes)."
             )
             messages.success(request, text)
-            wanted = request.POST.get("backfill", "")
+            wanted = form.cleaned_data["backfill"]
             candidates = publish.backfill_flows(integration)
             flow = next((f for f in candidates if str(f.pk) == wanted), None)
             if wanted == "first" and candidates:
                 flow = candidates[0]
-            if flow is not None:
-                backfill = lifecycle.start_backfill(flow, request.user)
-                return redirect(step_url(integration, "publish", backfill=str(backfill.pk)))
+            if flow is not None:  # a bulk write: show what it will do and ask first
+                return redirect(step_url(integration, "publish", preview=str(flow.pk)))
             return redirect(step_url(integration, "publish"))
     backfill = None
-    if request.GET.get("backfill", "").isdigit():
+    query = PublishQueryForm(request.GET)
+    if query.is_valid() and query.cleaned_data["backfill"]:
         backfill = Backfill.objects.filter(
-            pk=request.GET["backfill"], flow__integration=integration
+            pk=query.cleaned_data["backfill"], flow__integration=integration
         ).first()
     published = (integration.draft or {}).get("published") and integration.is_active
+    candidates = publish.backfill_flows(integration) if published else []
+    wanted = request.GET.get("preview", "")
+    to_preview = next((f for f in candidates if str(f.pk) == wanted), None)
     return render(
         request,
         "dashboard/wizard/publish.html",
@@ -266,7 +292,8 @@ def publish_step(request: HttpRequest, code: UUID) -> HttpResponse:
             published=published,
             backfill=backfill,
             progress=lifecycle.backfill_progress(backfill) if backfill else None,
-            backfill_candidates=publish.backfill_flows(integration) if published else [],
+            backfill_candidates=candidates,
+            preview=bulk_preview(to_preview) if to_preview and not backfill else None,
             backfill_sources=[
                 f for f in _live_flows(draft) if s.a and s.of(f)[0].connector.can_poll()
             ],
@@ -274,6 +301,20 @@ def publish_step(request: HttpRequest, code: UUID) -> HttpResponse:
         ),
         status=400 if errors else 200,
     )
+
+
+def _start_backfill(request: HttpRequest, integration: Any) -> HttpResponse:
+    wanted = request.POST.get("backfill", "")
+    flow = next((f for f in publish.backfill_flows(integration) if str(f.pk) == wanted), None)
+    if flow is None:
+        messages.error(request, "Choose a flow whose existing records can be synced.")
+        return redirect(step_url(integration, "publish"))
+    try:
+        backfill = lifecycle.start_backfill(flow, request.user)
+    except BulkRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(step_url(integration, "publish"))
+    return redirect(step_url(integration, "publish", backfill=str(backfill.pk)))
 
 
 @require_GET

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from django.urls import reverse
@@ -99,6 +101,15 @@ def test_it_walks_from_template_to_published_backfill(client, owner, ghl_conn, a
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.ACTIVE and integration.version == 1
     assert integration.flows.filter(enabled=True).count() == 2
+    # A backfill is a bulk write: first what it will do, then nothing until confirmed.
+    assert "preview=" in answer["Location"] and not Backfill.objects.exists()
+    page = client.get(answer["Location"]).content.decode()
+    assert 'id="confirm-backfill"' in page and "contact.create" in page
+    flow_pk = re.search(r'name="backfill" value="(\d+)"', page).group(1)
+    answer = client.post(url("publish", integration), {"backfill": flow_pk, "confirm": "yes"})
+    assert "backfill=" in answer["Location"]
+    integration.refresh_from_db()
+    assert integration.version == 1  # confirming does not publish again
     backfill = Backfill.objects.get(flow__integration=integration)
     assert backfill.total > 0
     progress = client.get(url("backfill_progress", integration, backfill.pk))
