@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from integrations import safejson
+
 register = template.Library()
 
 
@@ -13,7 +15,7 @@ def pretty_json(value: Any) -> str:
     """Indented JSON for people (a JSON string is parsed first; other text is kept)."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = safejson.loads(value)
+        except ValueError:  # not JSON, or nested too deep to render safely
             return value
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)

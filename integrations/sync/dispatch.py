@@ -7,11 +7,13 @@ call time so this module stays below tasks.py in the import order.
 
 from __future__ import annotations
 
-import json
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from kombu.exceptions import OperationalError
 
+from integrations import safejson
 from integrations.models import (
     Flow,
     IntegrationStatus,
@@ -22,11 +24,22 @@ from integrations.models import (
     WebhookStatus,
 )
 
+log = logging.getLogger(__name__)
+
 
 def enqueue(run_id: int, countdown: float = 0) -> None:
+    """Send the run's task; a broker that is down is logged, not raised.
+
+    The Run row is already committed as queued, and the reaper sends it again later, so a
+    failure here must not turn into an error for whoever stored it (a webhook sender
+    would be told 500 for an event we kept).
+    """
     from integrations.tasks import execute_run
 
-    execute_run.apply_async(args=[run_id], countdown=max(0.0, countdown))
+    try:
+        execute_run.apply_async(args=[run_id], countdown=max(0.0, countdown))
+    except (OperationalError, OSError):  # kombu wraps a broker's connection errors
+        log.exception("could not send run %s to the broker; the reaper will send it", run_id)
 
 
 def record_label(record: dict[str, Any]) -> str:
@@ -98,8 +111,8 @@ def dispatch_webhook_event(event: WebhookEvent, *, replay: bool = False) -> list
     ):
         return []
     try:
-        body = json.loads(event.raw_body)
-    except ValueError:
+        body = safejson.loads(event.raw_body)
+    except ValueError:  # includes JSON nested too deep to walk safely
         return []
     connector = event.connection.connector
     record = connector.event_record(body)
