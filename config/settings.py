@@ -289,6 +289,13 @@ GHL_WEBHOOK_RSA_PUBLIC_KEY_FILE = env_str(
     "GHL_WEBHOOK_RSA_PUBLIC_KEY_FILE",
     str((_sandbox_keys if GHL_USE_SANDBOX else _ghl_keys) / "rsa-public.pem"),
 )
+# Inbound webhooks (integrations/webhooks/guard.py): a larger body is refused (413); JSON
+# nested deeper is refused (400); a rejected delivery keeps only a prefix of its body, and
+# past the per-address budget a minute rejected deliveries are counted, not stored (429).
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
+WEBHOOK_MAX_JSON_DEPTH = env_int("WEBHOOK_MAX_JSON_DEPTH", 64)
+WEBHOOK_REJECTED_BODY_BYTES = env_int("WEBHOOK_REJECTED_BODY_BYTES", 2048)
+WEBHOOK_REJECTED_PER_MINUTE = env_int("WEBHOOK_REJECTED_PER_MINUTE", 30)
 
 # --- Outbound HTTP ------------------------------------------------------------------
 HTTP_CONNECT_TIMEOUT = float(env_str("HTTP_CONNECT_TIMEOUT", "5"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from integrations import crypto
 from integrations.connectors.registry import kind_choices
+from integrations.fields import EncryptedTextField
 
 if TYPE_CHECKING:
     from integrations.connectors.base import Connector
@@ -48,6 +50,12 @@ class Connection(models.Model):
     credentials_encrypted = models.TextField(blank=True, default="", editable=False)
     # Non-secret settings of the connector (e.g. a REST app's base URL and paths).
     config = models.JSONField(default=dict, blank=True)
+    # The token of the inbound webhook URL (/webhooks/in/<token>/), kept encrypted so the
+    # UI can show the URL, and found by its SHA-256: the database never holds it in clear.
+    inbound_token = EncryptedTextField(blank=True, default="", editable=False)
+    inbound_token_digest = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
     scopes_requested = models.JSONField(default=list, blank=True)
     scopes_granted = models.JSONField(default=list, blank=True)
     account_id = models.CharField(max_length=100, blank=True, db_index=True)
@@ -89,6 +97,16 @@ class Connection(models.Model):
     @credentials.setter
     def credentials(self, value: dict[str, Any]) -> None:
         self.credentials_encrypted = crypto.encrypt_json(value)
+
+    # --- inbound webhook token --------------------------------------------------------
+    @staticmethod
+    def inbound_token_digest_of(token: str) -> str:
+        # A plain hash is enough: the token is 24+ random bytes, not a password.
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def set_inbound_token(self, token: str) -> None:
+        self.inbound_token = token
+        self.inbound_token_digest = self.inbound_token_digest_of(token) if token else ""
 
     # --- behaviour ------------------------------------------------------------------
     @property

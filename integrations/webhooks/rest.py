@@ -1,23 +1,26 @@
 """The generic inbound receiver: /webhooks/in/<inbound_token>/ for "Your App" connections.
 
-The unguessable token in the path picks the connection (unknown → 404, nothing stored);
-the Syncdeck-Signature header, HMAC-SHA256 with the connection's webhook secret, is the
-authentication. As for GHL, every delivery to a known connection is stored before we
-answer, forged, stale and malformed ones as "rejected" rows. Event ids are deduplicated
-per connection: the dedupe key is "<connection pk>:<id>", so two apps that happen to use
-the same ids never swallow each other's events.
+The unguessable token in the path picks the connection (unknown → 404, nothing stored; the
+database keeps only the token's SHA-256 and its ciphertext); the Syncdeck-Signature header,
+HMAC-SHA256 with the connection's webhook secret, is the authentication. As for GHL, every
+delivery to a known connection is stored before we answer, forged, stale and malformed ones
+as "rejected" rows. Event ids are deduplicated per connection: the dedupe key is
+"<connection pk>:<id>", so two apps that happen to use the same ids never swallow each
+other's events. An event without an id is deduplicated by the hash of its body within the
+replay window (a sender's retry sends the same bytes).
 """
 
 from __future__ import annotations
 
-import json
 import logging
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations import safejson
 from integrations.connectors.rest import signing
 from integrations.models import (
     Connection,
@@ -27,11 +30,13 @@ from integrations.models import (
 )
 from integrations.sync.dispatch import dispatch_webhook_event
 
-from .views import _max_body_bytes, _reply, _text
+from . import guard
+from .guard import reply as _reply
 
 log = logging.getLogger(__name__)
 
 _OWNS_KEY = [WebhookStatus.RECEIVED, WebhookStatus.IGNORED, WebhookStatus.PROCESSED]
+WINDOW_SECONDS = signing.DEFAULT_TOLERANCE_SECONDS
 
 
 def _headers_subset(request: HttpRequest) -> dict:
@@ -50,18 +55,38 @@ def _connection_for(token: str) -> Connection | None:
         return None
     return (
         Connection.objects.select_related("workspace")
-        .filter(kind="rest", config__inbound_token=token)
+        .filter(kind="rest", inbound_token_digest=Connection.inbound_token_digest_of(token))
         .order_by("pk")
         .first()
     )
 
 
-def _original(dedupe_key: str) -> WebhookEvent | None:
-    if not dedupe_key:
+def _original(keys: list[str], since: float | None = None) -> WebhookEvent | None:
+    if not keys:
         return None
-    return WebhookEvent.objects.filter(
-        source_kind=WebhookSource.REST, dedupe_key=dedupe_key, status__in=_OWNS_KEY
-    ).first()
+    found = WebhookEvent.objects.filter(
+        source_kind=WebhookSource.REST, dedupe_key__in=keys, status__in=_OWNS_KEY
+    )
+    if since is not None:
+        found = found.filter(received_at__gte=datetime.fromtimestamp(since, tz=UTC))
+    return found.order_by("pk").first()
+
+
+def _dedupe_keys(connection: Connection, event_id: str, raw: bytes, clock: float) -> list[str]:
+    """The key to store first, then the keys an earlier copy may hold.
+
+    Without an id, the key is the body's hash and the window's time slot: a copy within
+    the window holds this slot or the previous one (checked by time), and a slot key
+    cannot clash with an older event outside the window.
+    """
+    if event_id:
+        return [f"{connection.pk}:{event_id}"]
+    digest = guard.body_digest(raw)
+    slot = int(clock // WINDOW_SECONDS)
+    return [
+        f"{connection.pk}:sha256:{digest}:{slot}",
+        f"{connection.pk}:sha256:{digest}:{slot - 1}",
+    ]
 
 
 @csrf_exempt
@@ -76,32 +101,37 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
         "workspace": connection.workspace,
         "headers": _headers_subset(request),
     }
-    limit = _max_body_bytes()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    raw = b"" if declared > limit else request.read(limit + 1)
-    if declared > limit or len(raw) > limit:
-        event = WebhookEvent.objects.create(
+    limit = guard.max_body_bytes()
+    raw = guard.read_body(request, limit)
+    if raw is None:
+        return guard.reject(
+            request,
+            b"",
+            413,
             **base,
             signature_verdict=signing.INVALID
             if base["headers"]["signature_headers"]
             else signing.MISSING,
-            status=WebhookStatus.REJECTED,
             note=f"body larger than {limit} bytes (not stored, not verified)",
         )
-        return _reply(event, 413)
 
-    base["raw_body"] = _text(raw)
+    clock = guard.now()
     secret = str(connection.credentials.get("webhook_secret") or "")
-    verdict = signing.verify(secret, raw, request.headers.get(signing.SIGNATURE_HEADER))
+    verdict = signing.verify(
+        secret,
+        raw,
+        request.headers.get(signing.SIGNATURE_HEADER),
+        tolerance=WINDOW_SECONDS,
+        now=clock,
+    )
 
     # Best-effort fields for operators even when the delivery is rejected.
     try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        payload = safejson.loads(raw)
+        unusable = "body is not a JSON object"
+    except ValueError as exc:
         payload = None
+        unusable = f"body is not usable JSON: {exc}"[:300]
     event_type = event_id = ""
     if isinstance(payload, dict):
         event_type = str(payload.get("type") or "")[:100]
@@ -112,27 +142,28 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
     }
 
     if not verdict.ok:
-        event = WebhookEvent.objects.create(
+        log.warning("inbound webhook for connection %s rejected: %s", connection.pk, verdict.note)
+        return guard.reject(
+            request,
+            raw,
+            500 if not secret else 401,
             **base,
             **fields,
             signature_verdict=verdict.verdict,
-            status=WebhookStatus.REJECTED,
             note=verdict.note,
         )
-        log.warning("inbound webhook %s rejected: %s", event.code, verdict.note)
-        return _reply(event, 500 if not secret else 401)
 
     base["signature_verdict"] = verdict.verdict
     if not isinstance(payload, dict):
-        event = WebhookEvent.objects.create(
-            **base, status=WebhookStatus.REJECTED, note="body is not a JSON object"
-        )
-        return _reply(event, 400)
+        return guard.reject(request, raw, 400, **base, note=unusable)
 
-    note = "" if event_id else "no event id: not deduplicated"
-    row = {**base, **fields}
+    keys = _dedupe_keys(connection, event_id, raw, clock)
+    since = None if event_id else clock - WINDOW_SECONDS
+    fields["dedupe_key"] = keys[0]
+    note = "" if event_id else "no event id: deduplicated by body hash within the replay window"
+    row = {**base, **fields, "raw_body": guard.body_text(raw)}
     with transaction.atomic():
-        original = _original(fields["dedupe_key"])
+        original = _original(keys, since)
         if original is None:
             try:
                 with transaction.atomic():
@@ -140,7 +171,7 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
                         **row, status=WebhookStatus.RECEIVED, note=note
                     )
             except IntegrityError:  # a concurrent delivery of the same id won
-                original = _original(fields["dedupe_key"])
+                original = _original(keys[:1])
                 if original is None:
                     raise
             else:

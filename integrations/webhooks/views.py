@@ -1,22 +1,22 @@
 """Inbound webhook receivers (no login, no CSRF: the signature is the authentication).
 
 Every delivery is stored as a WebhookEvent before we answer, including forged, stale and
-malformed ones (status "rejected", so operators can see them). Only HTTP 429 makes GHL
-retry, so any other answer is final: a genuine event is never refused for a reason of
-ours (unknown location or type is stored and answered 200).
+malformed ones (status "rejected", so operators can see them; see guard.py for how much of
+them is kept, and how many a minute). Only HTTP 429 makes GHL retry, so any other answer
+is final: a genuine event is never refused for a reason of ours (unknown location or type
+is stored and answered 200).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations import safejson
 from integrations.connectors.ghl import webhooks as ghl
 from integrations.models import (
     Connection,
@@ -28,13 +28,12 @@ from integrations.models import (
 )
 from integrations.sync.dispatch import dispatch_webhook_event
 
+from . import guard
+from .guard import reply as _reply
+
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-
-def _max_body_bytes() -> int:
-    return int(getattr(settings, "WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+_OWNS_KEY = [WebhookStatus.RECEIVED, WebhookStatus.IGNORED, WebhookStatus.PROCESSED]
 
 
 def _headers_subset(request: HttpRequest) -> dict:
@@ -46,16 +45,12 @@ def _headers_subset(request: HttpRequest) -> dict:
     }
 
 
-def _text(raw: bytes) -> str:
-    # PostgreSQL text cannot hold NUL; JSON never needs a raw one.
-    return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-
-
-def _reply(event: WebhookEvent, http_status: int = 200, **extra) -> JsonResponse:
-    body = {"status": event.status, "id": str(event.code), **extra}
-    if event.status == WebhookStatus.REJECTED:
-        body["error"] = event.note
-    return JsonResponse(body, status=http_status)
+def _original(dedupe_key: str) -> WebhookEvent | None:
+    if not dedupe_key:
+        return None
+    return WebhookEvent.objects.filter(
+        source_kind=WebhookSource.GHL, dedupe_key=dedupe_key, status__in=_OWNS_KEY
+    ).first()
 
 
 def _resolve_connection(location_id: str) -> tuple[Connection | None, str]:
@@ -75,42 +70,40 @@ def _resolve_connection(location_id: str) -> tuple[Connection | None, str]:
 @require_POST
 def ghl_webhook(request: HttpRequest) -> JsonResponse:
     base = {"source_kind": WebhookSource.GHL, "headers": _headers_subset(request)}
-    limit = _max_body_bytes()
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    raw = b"" if declared > limit else request.read(limit + 1)
-    if declared > limit or len(raw) > limit:
-        event = WebhookEvent.objects.create(
+    limit = guard.max_body_bytes()
+    raw = guard.read_body(request, limit)
+    if raw is None:
+        return guard.reject(
+            request,
+            b"",
+            413,
             **base,
             signature_verdict=SignatureVerdict.MISSING
             if not base["headers"]["signature_headers"]
             else SignatureVerdict.INVALID,
-            status=WebhookStatus.REJECTED,
             note=f"body larger than {limit} bytes (not stored, not verified)",
         )
-        return _reply(event, 413)
-
-    base["raw_body"] = _text(raw)
 
     try:
         verdict = ghl.verify_signature(raw, request.headers)
     except ghl.WebhookKeyError:
         log.exception("GHL webhook public key unavailable")
-        event = WebhookEvent.objects.create(
+        return guard.reject(
+            request,
+            raw,
+            500,
             **base,
             signature_verdict=SignatureVerdict.INVALID,
-            status=WebhookStatus.REJECTED,
             note="signature could not be checked: webhook public key unavailable",
         )
-        return _reply(event, 500)
 
     # Best-effort fields for operators even when the delivery is rejected.
     try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        payload = safejson.loads(raw)
+        unusable = "body is not a JSON object"
+    except ValueError as exc:
         payload = None
+        unusable = f"body is not usable JSON: {exc}"[:300]
     fields = {}
     if isinstance(payload, dict):
         fields = {
@@ -119,30 +112,26 @@ def ghl_webhook(request: HttpRequest) -> JsonResponse:
         }
 
     if not verdict.valid:
-        event = WebhookEvent.objects.create(
+        log.warning("GHL webhook rejected: %s", verdict.note)
+        return guard.reject(
+            request,
+            raw,
+            401,
             **base,
             **fields,
             signature_verdict=verdict.verdict,
-            status=WebhookStatus.REJECTED,
             note=verdict.note,
         )
-        log.warning("GHL webhook %s rejected: %s", event.code, verdict.note)
-        return _reply(event, 401)
 
     base["signature_verdict"] = verdict.verdict
     if not isinstance(payload, dict):
-        event = WebhookEvent.objects.create(
-            **base, status=WebhookStatus.REJECTED, note="body is not a JSON object"
-        )
-        return _reply(event, 400)
+        return guard.reject(request, raw, 400, **base, note=unusable)
 
     stale = ghl.check_timestamp(payload.get("timestamp"))
     if stale:
-        event = WebhookEvent.objects.create(
-            **base, **fields, status=WebhookStatus.REJECTED, note=stale
-        )
-        return _reply(event, 401)
+        return guard.reject(request, raw, 401, **base, **fields, note=stale)
 
+    base["raw_body"] = guard.body_text(raw)
     location_id = payload.get("locationId")
     location_id = location_id if isinstance(location_id, str) else ""
     connection, note = _resolve_connection(location_id)
@@ -150,6 +139,11 @@ def ghl_webhook(request: HttpRequest) -> JsonResponse:
     status = WebhookStatus.RECEIVED if known else WebhookStatus.IGNORED
     if not known:
         note = "; ".join(filter(None, [f"unknown event type {fields['event_type']!r}", note]))
+    if not fields["dedupe_key"]:
+        # The body carries its timestamp, which must be inside the replay window: the same
+        # bytes can only arrive again within it, so their hash is a fair delivery id.
+        fields["dedupe_key"] = "sha256:" + guard.body_digest(raw)
+        note = "; ".join(filter(None, [note, "no webhookId: deduplicated by body hash"]))
     row = {
         **base,
         **fields,
@@ -158,32 +152,17 @@ def ghl_webhook(request: HttpRequest) -> JsonResponse:
     }
 
     dedupe_key = fields["dedupe_key"]
-    original = (
-        WebhookEvent.objects.filter(
-            source_kind=WebhookSource.GHL,
-            dedupe_key=dedupe_key,
-            status__in=[WebhookStatus.RECEIVED, WebhookStatus.IGNORED, WebhookStatus.PROCESSED],
-        ).first()
-        if dedupe_key
-        else None
-    )
+    original = _original(dedupe_key)
     if original is None:
         try:
             with transaction.atomic():
                 event = WebhookEvent.objects.create(**row, status=status, note=note[:500])
-                # Runs are queued in the same transaction; their tasks go after commit.
+                # Runs are queued in the same transaction; their tasks go after commit (a
+                # broker that is down leaves them queued for the reaper, see dispatch).
                 if status == WebhookStatus.RECEIVED:
                     dispatch_webhook_event(event)
         except IntegrityError:  # a concurrent delivery of the same webhookId won
-            original = WebhookEvent.objects.filter(
-                source_kind=WebhookSource.GHL,
-                dedupe_key=dedupe_key,
-                status__in=[
-                    WebhookStatus.RECEIVED,
-                    WebhookStatus.IGNORED,
-                    WebhookStatus.PROCESSED,
-                ],
-            ).first()
+            original = _original(dedupe_key)
             if original is None:
                 raise
         else:

@@ -211,7 +211,8 @@ def test_private_targets_are_refused_without_the_setting(rest_conn, yourapp, set
 def test_configure_generates_and_keeps_the_inbound_token_and_secret(workspace):
     conn = Connection(workspace=workspace, kind="rest")
     conn.connector.configure("https://app.example.com/api/", "basic", username="u", password="p")
-    token = conn.config["inbound_token"]
+    token = conn.inbound_token
+    assert "inbound_token" not in conn.config  # kept encrypted on the connection
     secret = conn.credentials["webhook_secret"]
     assert len(token) >= 32 and secret.startswith("whsec_") and len(secret) > 40
     assert conn.config["base_url"] == "https://app.example.com/api"
@@ -220,7 +221,7 @@ def test_configure_generates_and_keeps_the_inbound_token_and_secret(workspace):
     assert "contact.find" in {op.id for op in conn.connector.catalog}  # the usual paths
     conn.save()
     conn.connector.configure("https://app.example.com/v2", "none")
-    assert conn.config["inbound_token"] == token
+    assert conn.inbound_token == token
     assert conn.credentials == {"webhook_secret": secret}
     assert conn.auth_method == "shared_secret"
     conn.connector.configure("https://app.example.com/v2", "bearer", token="tok-1")
@@ -228,7 +229,7 @@ def test_configure_generates_and_keeps_the_inbound_token_and_secret(workspace):
     assert conn.credentials == {"token": "tok-1", "webhook_secret": secret}
     other = Connection(workspace=workspace, kind="rest")
     other.connector.configure("https://app.example.com", "header", api_key="k")
-    assert other.config["inbound_token"] != token
+    assert other.inbound_token != token
     assert other.config["auth"] == {"type": "header", "header_name": "X-API-Key"}
 
 

@@ -218,7 +218,7 @@ def test_two_way_sync_suppresses_echoes(pipeline):
         target_id_param="contactId",
         mapping=demo.YOURAPP_TO_GHL,
     )
-    inbound = f"{base}/webhooks/in/{yourapp.config['inbound_token']}/"
+    inbound = f"{base}/webhooks/in/{yourapp.inbound_token}/"
     requests.post(
         base + "/sandbox/yourapp/_control/config", json={"subscribers": [inbound]}, timeout=10
     )

@@ -31,7 +31,7 @@ def conn(workspace) -> Connection:
 
 
 def url(conn: Connection) -> str:
-    return f"/webhooks/in/{conn.config['inbound_token']}/"
+    return f"/webhooks/in/{conn.inbound_token}/"
 
 
 def event(type_: str = "contact.created", **extra) -> dict:
@@ -142,13 +142,13 @@ def test_malformed_json_with_valid_signature_is_400(client, conn):
     assert row.raw_body == body.decode()
 
 
-def test_event_without_id_is_received_but_not_deduplicated(client, conn):
+def test_event_without_id_is_deduplicated_by_body_hash(client, conn):
     payload = event()
     del payload["id"]
     resp = post(client, conn, raw(payload))
     assert resp.status_code == 200
     row = WebhookEvent.objects.get()
-    assert row.dedupe_key == "" and "not deduplicated" in row.note
+    assert row.dedupe_key.startswith(f"{conn.pk}:sha256:") and "body hash" in row.note
 
 
 @pytest.mark.parametrize("token", ["x" * 32, "short", "0"])
@@ -165,12 +165,10 @@ def test_unknown_token_is_404_and_nothing_stored(client, conn, token):
 
 
 def test_other_kinds_with_the_token_are_not_matched(client, conn, workspace):
-    ghl = Connection.objects.create(
-        workspace=workspace, kind="ghl", auth_method="pit", config={"inbound_token": "g" * 32}
-    )
-    resp = client.post(
-        f"/webhooks/in/{ghl.config['inbound_token']}/", data=b"{}", content_type="application/json"
-    )
+    ghl = Connection(workspace=workspace, kind="ghl", auth_method="pit")
+    ghl.set_inbound_token("g" * 32)
+    ghl.save()
+    resp = client.post(f"/webhooks/in/{'g' * 32}/", data=b"{}", content_type="application/json")
     assert resp.status_code == 404
 
 

@@ -142,7 +142,9 @@ class RestConnector(Connector):
             config["test"] = test
         if webhook_url:
             config["webhook_url"] = webhook_url.strip()
-        config.setdefault("inbound_token", secrets_module.token_urlsafe(24))
+        config.pop("inbound_token", None)  # kept encrypted on the connection instead
+        if not conn.inbound_token:
+            conn.set_inbound_token(secrets_module.token_urlsafe(24))
         creds: dict[str, str] = {}
         if auth_type in ("bearer", "header"):
             if token or api_key:
@@ -181,7 +183,15 @@ class RestConnector(Connector):
 
     @property
     def inbound_token(self) -> str:
-        return str(self.config.get("inbound_token") or "")
+        return self.connection.inbound_token or ""
+
+    @property
+    def inbound_path(self) -> str:
+        """The path of this connection's inbound webhook URL (put the site URL in front)."""
+        from django.urls import reverse
+
+        token = self.inbound_token
+        return reverse("webhooks:rest", args=[token]) if token else ""
 
     # --- secrets and auth --------------------------------------------------------------
     def _secrets(self) -> list[str]:
