@@ -47,3 +47,7 @@ class TokenForm(ScopesForm):
 class InviteForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
+
+
+class RequireMfaForm(forms.Form):
+    require_mfa = forms.BooleanField(required=False)
