@@ -78,7 +78,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
-    "allauth.mfa",
     "django_htmx",
     "template_partials",
     "django_celery_beat",
@@ -99,7 +98,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "dashboard.middleware.RequireMfaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -179,10 +177,6 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", False)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
-# Two-factor authentication (allauth.mfa): an authenticator app and recovery codes, set
-# up under /accounts/2fa/. An owner may require it for a workspace (Workspace.require_mfa).
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Syncdeck")
 
 # --- Static files -------------------------------------------------------------------
 STATIC_URL = "/static/"

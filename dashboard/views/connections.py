@@ -5,12 +5,11 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.access import get_connection, workspace_view
-from dashboard.forms import ScopesForm, TokenForm
+from dashboard.forms import ScopesForm, TokenForm, safe_next
 from integrations import connecting, tasks
 from integrations.connectors.base import Connector
 from integrations.connectors.registry import CONNECTORS, all_connector_classes, connector_class
@@ -18,11 +17,7 @@ from integrations.connectors.registry import CONNECTORS, all_connector_classes, 
 
 def _next_url(request: HttpRequest) -> str:
     """Where to go after connecting (the wizard), if it is a path of this site."""
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    ok = url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return wanted if wanted and ok else ""
+    return safe_next(request, "", request.POST if "next" in request.POST else request.GET)
 
 
 def _connector_or_404(kind: str) -> type[Connector]:

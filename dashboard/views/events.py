@@ -44,6 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @workspace_view("operate")
 def replay(request: HttpRequest, code: UUID) -> HttpResponse:
     event = get_event(request, code)
+    done = next_or(request, "/events/")
     runs = run_actions.replay(event, request.user)
     if runs:
         text = f"Replayed: {len(runs)} run{'s' if len(runs) != 1 else ''} queued."
@@ -56,4 +57,4 @@ def replay(request: HttpRequest, code: UUID) -> HttpResponse:
             {"event": workspace_events(request).get(pk=event.pk), "replayed": runs, "text": text},
         )
     (messages.success if runs else messages.warning)(request, text)
-    return redirect(next_or(request, "/events/"))
+    return redirect(done)

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.access import workspace_view
+from dashboard.forms import PauseForm
 from dashboard.views.runs import next_or
 from integrations import bulk, lifecycle, stats
 from integrations.connectors.base import ConnectorError
@@ -190,23 +191,28 @@ def get_integration(request: HttpRequest, code: UUID) -> Integration:
 @workspace_view("operate")
 def pause(request: HttpRequest, code: UUID) -> HttpResponse:
     integration = get_integration(request, code)
+    done = next_or(request, "/")
+    form = PauseForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("The reason is not valid text.", status=400)
     if integration.status != IntegrationStatus.PAUSED:
-        lifecycle.pause(integration, request.user, request.POST.get("reason", "")[:300])
+        lifecycle.pause(integration, request.user, form.cleaned_data["reason"])
         messages.success(request, f"{integration.name} is paused. New events wait as queued runs.")
-    return redirect(next_or(request, "/"))
+    return redirect(done)
 
 
 @require_POST
 @workspace_view("operate")
 def resume(request: HttpRequest, code: UUID) -> HttpResponse:
     integration = get_integration(request, code)
+    done = next_or(request, "/")
     if integration.status == IntegrationStatus.PAUSED:
         sent = lifecycle.resume(integration, request.user)
         messages.success(
             request,
             f"{integration.name} resumed: {sent} waiting run{'s' if sent != 1 else ''} sent.",
         )
-    return redirect(next_or(request, "/"))
+    return redirect(done)
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,10 +16,10 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.access import workspace_view
+from dashboard.forms import safe_next
 from dashboard.templatetags.syncdeck import pretty_json as pretty
 from integrations import runs as run_actions
 from integrations.connectors.base import ErrorKind
@@ -182,10 +182,9 @@ def page_url(request: HttpRequest, before: str) -> str:
 
 
 def next_or(request: HttpRequest, default: str) -> str:
-    wanted = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
-        return wanted
-    return default
+    """The posted `next` if it is a path of this site, else `default`. Actions call it before
+    acting, so a bad value never turns a done action into an error page."""
+    return safe_next(request, default)
 
 
 def polled(response: HttpResponse) -> HttpResponse:
@@ -301,9 +300,10 @@ def retry(request: HttpRequest, code: UUID) -> HttpResponse:
 @workspace_view("operate")
 def dismiss(request: HttpRequest, code: UUID) -> HttpResponse:
     run = get_run(request, code)
+    done = next_or(request, f"/runs/{run.code}/")
     if run.status == RunStatus.FAILED and not run.dismissed:
         run_actions.dismiss(run, request.user)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "partials/_run_row.html", {"run": get_run(request, code)})
     messages.success(request, "Failure dismissed.")
-    return redirect(next_or(request, f"/runs/{run.code}/"))
+    return redirect(done)

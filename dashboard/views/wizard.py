@@ -18,7 +18,13 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.access import workspace_view
-from dashboard.views.wizard_forms import NewIntegrationForm, YourAppForm
+from dashboard.views.wizard_forms import (
+    FlowsForm,
+    NewIntegrationForm,
+    OperationsForm,
+    YourAppForm,
+    form_errors,
+)
 from integrations.connecting import check_connection
 from integrations.connectors.base import ConnectorError
 from integrations.connectors.registry import connector_class
@@ -254,28 +260,31 @@ def flows(request: HttpRequest, code: UUID) -> HttpResponse:
         return redirect(step_url(integration, "credentials"))
     errors: list[str] = []
     trigger_side = request.GET.get("side", "a") if request.GET.get("side") in ("a", "b") else "a"
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        trigger_side = request.POST.get("side", trigger_side)
+    form = FlowsForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not form.is_valid():
+        errors += form_errors(form)
+    elif request.method == "POST":
+        data = form.cleaned_data
+        action = data["action"]
+        trigger_side = data["side"] or trigger_side
         try:
             if action == "template":
-                drafts.apply_template(draft, request.POST.get("template", ""), s)
+                drafts.apply_template(draft, data["template"], s)
             elif action == "scratch":
-                interval = request.POST.get("interval", "5")
                 drafts.scratch_flow(
                     draft,
                     s,
                     side=trigger_side,
-                    trigger_kind=request.POST.get("trigger_kind", ""),
-                    events=request.POST.getlist("events"),
-                    poll_operation=request.POST.get("poll_operation", ""),
-                    interval=int(interval) if interval.isdigit() else 0,
-                    action=request.POST.get("operation", ""),
-                    update_action=request.POST.get("update_operation", ""),
-                    object_type=request.POST.get("object_type", "contact").strip() or "contact",
+                    trigger_kind=data["trigger_kind"],
+                    events=data["events"],
+                    poll_operation=data["poll_operation"],
+                    interval=data["interval"] or 5,
+                    action=data["operation"],
+                    update_action=data["update_operation"],
+                    object_type=data["object_type"] or "contact",
                 )
             elif action == "remove":
-                key = request.POST.get("flow", "")
+                key = data["flow"]
                 for flow in draft.get("flows", []):
                     if flow["key"] == key:
                         if flow.get("id"):
@@ -308,17 +317,16 @@ def operations(request: HttpRequest, code: UUID) -> HttpResponse:
     integration = get_integration(request, code)
     draft = drafts.draft_of(integration)
     s = drafts.sides(integration, draft)
-    side = request.GET.get("side", "a")
-    target = s.b if side == "a" else s.a
-    actions = drafts.operations(target, "action", request.GET.get("q", "")) if target else {}
+    form = OperationsForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(" ".join(form_errors(form)), status=400)
+    query = form.cleaned_data
+    target = s.b if (query["side"] or "a") == "a" else s.a
+    actions = drafts.operations(target, "action", query["q"]) if target else {}
     return render(
         request,
         "dashboard/wizard/flows.html#action-list",
-        {
-            "actions": actions,
-            "chosen": request.GET.get("operation", ""),
-            "q": request.GET.get("q", ""),
-        },
+        {"actions": actions, "chosen": query["operation"], "q": query["q"]},
     )
 
 

@@ -114,9 +114,22 @@ def _value(text: str) -> Any:
     return text
 
 
+# The most mapping rows one step takes: far more fields than any app's record has. Every
+# count that comes from a request is bounded, so a typed number cannot pin a worker.
+MAX_ROWS = 500
+
+
+def row_count(data: Any) -> int:
+    """The posted row count, as a plain decimal number within 0..MAX_ROWS (else 0)."""
+    raw = str(data.get("rows", "") or "")
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 6:
+        return 0
+    return min(int(raw), MAX_ROWS)
+
+
 def rows_from_post(data: Any) -> list[Row]:
     rows = []
-    for n in range(int(data.get("rows", 0) or 0) + 1):
+    for n in range(row_count(data) + 1):
         prefix = f"r{n}-"
         if f"{prefix}target" not in data:
             continue
