@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format bench migrate seed clean
 
+# The settings default to production (DEBUG off, no sandbox, secrets required); these
+# targets run the local demo, so they ask for it explicitly (and so do their prerequisites:
+# `make run` migrates and seeds in demo mode too). See README, "Configuration".
+run seed test bench: export SYNCDECK_DEMO = true
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

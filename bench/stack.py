@@ -65,6 +65,8 @@ def prepare_env() -> dict[str, str]:
         }
     )
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The bench drives the sandboxes on loopback: the demo mode, asked for explicitly.
+    os.environ.setdefault("SYNCDECK_DEMO", "true")
     return {"var_dir": str(var_dir), "port": str(port)}
 
 

@@ -1,8 +1,11 @@
 """Syncdeck settings: one module, driven by environment variables.
 
-The embedded default (no environment at all) is a laptop demo: DEBUG on, SQLite in WAL
-mode, Celery on kombu's filesystem transport, the GHL sandbox mounted at /sandbox/ghl/.
-Production sets DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY and DEBUG=false.
+Every default is the production one: DEBUG off, no sandbox, no private outbound targets,
+and the secrets must be given (system checks in config/checks.py refuse a filesystem
+broker or a missing Redis). The laptop demo is one explicit switch, SYNCDECK_DEMO=true
+(`make run`, `make test`, pytest via pyproject, the benchmarks): it turns on DEBUG, the
+sandbox at /sandbox/, private targets and keys derived from the install path, on top of
+SQLite in WAL mode and Celery on kombu's filesystem transport.
 """
 
 from __future__ import annotations
@@ -48,13 +51,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# The demo switch. Unset, nothing below falls back to a demo default.
+DEMO = env_bool("SYNCDECK_DEMO", False)
+DEBUG = env_bool("DEBUG", DEMO)
 TESTING = env_bool("SYNCDECK_TESTING", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string in production "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set SYNCDECK_DEMO=true to run the local demo."
+        )
     SECRET_KEY = "dev-insecure-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()
 
 PORT = env_int("PORT", 8000)
@@ -63,10 +72,10 @@ SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-# The sandbox (faithful local simulators of the outside APIs) is on in the demo and off
-# in production unless asked for. SANDBOX_ONLY serves nothing but the sandbox, so it can
-# run as its own process for tests and benchmarks.
-SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
+# The sandbox (faithful local simulators of the outside APIs, with unauthenticated control
+# endpoints) is on in the demo and off otherwise unless asked for. SANDBOX_ONLY serves
+# nothing but the sandbox, so it can run as its own process for tests and benchmarks.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEMO)
 SANDBOX_ONLY = env_bool("SANDBOX_ONLY", False)
 
 INSTALLED_APPS = [
@@ -78,11 +87,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "template_partials",
     "django_celery_beat",
     "integrations",
     "dashboard",
+    "config.apps.SyncdeckConfig",  # system checks (config/checks.py)
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
@@ -98,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.RequireMfaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -173,10 +185,17 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "dashboard.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Behind N reverse proxies the client address is the Nth from the right in
+# X-Forwarded-For; without it every visitor shares the proxy's address (and its limit).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Self-signup is off; owners invite teammates. SIGNUP_OPEN=true opens it.
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", False)
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
+# Two-factor authentication (allauth.mfa): an authenticator app and recovery codes, set
+# up under /accounts/2fa/. An owner may require it for a workspace (Workspace.require_mfa).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Syncdeck")
 
 # --- Static files -------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -203,7 +222,17 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Syncdeck <syncdeck@localhost
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    # The TLS-terminating proxy in front says the scheme in X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Redirect plain HTTP to HTTPS here; false when the proxy already does it.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading commits the whole domain (every subdomain) to HTTPS in browsers for
+        # good: the operator's decision, not a default (security.W021 only asks about it).
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- Celery -------------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport (no server), which supports late acks.
@@ -239,10 +268,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Credentials encryption ---------------------------------------------------------
 # Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt
-# with any). Without it a key derived from SECRET_KEY is used (fine for a demo).
+# with any). Without it a key derived from SECRET_KEY is used (the demo only).
 SYNCDECK_ENCRYPTION_KEYS = env_list("SYNCDECK_ENCRYPTION_KEYS", "")
 if not SYNCDECK_ENCRYPTION_KEYS and not DEBUG:
-    raise ImproperlyConfigured("SYNCDECK_ENCRYPTION_KEYS must be set when DEBUG is off")
+    raise ImproperlyConfigured(
+        "SYNCDECK_ENCRYPTION_KEYS is not set. Set it to one or more comma-separated Fernet "
+        "keys (python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'), or set SYNCDECK_DEMO=true for the demo."
+    )
 
 # --- Locks --------------------------------------------------------------------------
 # Named locks (e.g. refreshing a single-use GHL refresh token) use Redis when REDIS_URL is
@@ -302,7 +335,7 @@ HTTP_CONNECT_TIMEOUT = float(env_str("HTTP_CONNECT_TIMEOUT", "5"))
 HTTP_READ_TIMEOUT = float(env_str("HTTP_READ_TIMEOUT", "30"))
 # The SSRF guard refuses private and loopback targets for user-given URLs unless allowed
 # (the demo and the tests talk to the sandbox on loopback).
-HTTP_ALLOW_PRIVATE_TARGETS = env_bool("HTTP_ALLOW_PRIVATE_TARGETS", DEBUG)
+HTTP_ALLOW_PRIVATE_TARGETS = env_bool("HTTP_ALLOW_PRIVATE_TARGETS", DEMO)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 """Start the embedded stack: web server, Celery worker and Celery beat, in one command.
 
-Ctrl-C (or SIGTERM) stops all three. Used by `make run`.
+Ctrl-C (or SIGTERM) stops all three. Used by `make run`, which sets SYNCDECK_DEMO=true;
+the children inherit this process's environment, so they run in the same mode.
 """
 
 from __future__ import annotations
@@ -84,11 +85,15 @@ class Command(BaseCommand):
             # kernel ends each child with it (PR_SET_PDEATHSIG) instead of orphaning it.
             procs[name] = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
         url = settings.SITE_URL if str(port) in settings.SITE_URL else f"http://127.0.0.1:{port}"
+        demo = (
+            f"  Demo mode. Log in as demo@example.com / demo\n"
+            f"  GHL sandbox: {url}/sandbox/ghl/_ui/\n"
+            if settings.DEMO
+            else ""
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  Syncdeck is starting on {url}/\n"
-                f"  Log in as demo@example.com / demo\n"
-                f"  GHL sandbox: {url}/sandbox/ghl/_ui/\n"
+                f"\n  Syncdeck is starting on {url}/\n{demo}"
                 "  Ctrl-C stops the web server, the worker and the scheduler.\n"
             )
         )
