@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+# The admin has no password form of its own: anonymous visitors are sent to allauth's
+# login (?next=), so its rate limits (ACCOUNT_RATE_LIMITS) and two-factor authentication
+# guard the admin too; a logged-in non-staff user gets a 403, and staff only GET it (to be
+# sent on), never POST a password to it.
+admin.site.login = secure_admin_login(require_GET(admin.site.login))  # type: ignore[method-assign]
 
 urlpatterns = []
 

@@ -65,6 +65,10 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
 
 
+class RequireMfaForm(forms.Form):
+    require_mfa = forms.BooleanField(required=False)
+
+
 # --- bad input (issue #8): every parameter through a form ----------------------------------
 
 

@@ -53,6 +53,7 @@ urlpatterns = [
     path("events/<uuid:code>/replay/", events.replay, name="event_replay"),
     path("team/", team.index, name="team"),
     path("team/invitations/<int:pk>/revoke/", team.revoke, name="invitation_revoke"),
+    path("team/require-mfa/", team.require_mfa, name="team_require_mfa"),
     path("invite/<str:token>/", team.invitation, name="invitation"),
     path("workspace/switch/", team.switch_workspace, name="switch_workspace"),
     path("charts/", overview.charts, name="charts"),

@@ -67,3 +67,16 @@ def accept_invitation(token: str, user: Any) -> Membership | None:
             invitation.workspace, user, "member.joined", invitation.email, role=membership.role
         )
         return membership
+
+
+def set_require_mfa(workspace: Workspace, by: Any, required: bool) -> bool:
+    """Require (or stop requiring) two-factor authentication of every member; audited.
+    Returns whether anything changed."""
+    if workspace.require_mfa == required:
+        return False
+    workspace.require_mfa = required
+    workspace.save(update_fields=["require_mfa"])
+    AuditEntry.record(
+        workspace, by, "workspace.mfa_required" if required else "workspace.mfa_optional", ""
+    )
+    return True

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import current_membership, workspace_view
 from dashboard.adapters import SESSION_INVITE
-from dashboard.forms import InviteForm, SwitchWorkspaceForm
+from dashboard.forms import InviteForm, RequireMfaForm, SwitchWorkspaceForm
 from integrations import teams
 from integrations.models import Invitation, Membership
 
@@ -37,10 +39,21 @@ def index(request: HttpRequest) -> HttpResponse:
         Membership.objects.filter(workspace=workspace).select_related("user").order_by("created")
     )
     invitations = Invitation.objects.filter(workspace=workspace, accepted__isnull=True)
+    mfa_user_ids = set(
+        Authenticator.objects.filter(
+            user__memberships__workspace=workspace, type=Authenticator.Type.TOTP
+        ).values_list("user_id", flat=True)
+    )
     return render(
         request,
         "dashboard/team.html",
-        {"members": members, "invitations": invitations, "form": form, "title": "Team"},
+        {
+            "members": members,
+            "invitations": invitations,
+            "form": form,
+            "title": "Team",
+            "mfa_user_ids": mfa_user_ids,
+        },
     )
 
 
@@ -50,6 +63,28 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk, workspace=request.workspace)  # type: ignore[attr-defined]
     invitation.delete()
     messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("dashboard:team")
+
+
+@require_POST
+@workspace_view("manage_team")
+def require_mfa(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace  # type: ignore[attr-defined]
+    form = RequireMfaForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Invalid form.", status=400)
+    required = form.cleaned_data["require_mfa"]
+    # The owner sets it up first, so turning the requirement on locks nobody out by surprise.
+    if required and not is_mfa_enabled(request.user, [Authenticator.Type.TOTP]):
+        messages.error(request, "Set up two-factor authentication for your own account first.")
+        return redirect("dashboard:team")
+    if teams.set_require_mfa(workspace, request.user, required):
+        messages.success(
+            request,
+            "Two-factor authentication is now required of every member."
+            if required
+            else "Two-factor authentication is no longer required.",
+        )
     return redirect("dashboard:team")
 
 

@@ -29,6 +29,9 @@ class Workspace(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
     created = models.DateTimeField(auto_now_add=True)
+    # Members without two-factor authentication are sent to set it up before anything else
+    # (dashboard/middleware.py). Only owners change it.
+    require_mfa = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,15 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("integrations", "0011_recordlink_deleted_at"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="workspace",
+            name="require_mfa",
+            field=models.BooleanField(default=False),
+        ),
+    ]
