@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -202,5 +203,14 @@ def check_connection(connection: Connection) -> CheckResult:
 
 
 def disconnect(connection: Connection, user: Any) -> None:
-    AuditEntry.record(connection.workspace, user, "connection.deleted", str(connection))
-    connection.delete()
+    """Delete the connection and its credentials; refused while a flow still uses it."""
+    try:
+        with transaction.atomic():
+            AuditEntry.record(connection.workspace, user, "connection.deleted", str(connection))
+            connection.delete()
+    except ProtectedError as exc:
+        users = sorted({str(o) for o in exc.protected_objects})
+        raise ConnectError(
+            f"{connection} is used by {', '.join(users[:5])}"
+            f"{' and more' if len(users) > 5 else ''}: remove those flows first."
+        ) from exc

@@ -192,6 +192,10 @@ def reconnect(request: HttpRequest, code: UUID) -> HttpResponse:
 def disconnect(request: HttpRequest, code: UUID) -> HttpResponse:
     connection = get_connection(request, code)
     name = str(connection)
-    connecting.disconnect(connection, request.user)
+    try:
+        connecting.disconnect(connection, request.user)
+    except connecting.ConnectError as exc:
+        messages.error(request, str(exc))
+        return redirect("dashboard:connections")
     messages.success(request, f"Disconnected {name}; its credentials were deleted.")
     return redirect("dashboard:connections")

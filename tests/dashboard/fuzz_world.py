@@ -69,6 +69,8 @@ def no_outside_http(monkeypatch, settings):  # type: ignore[no-untyped-def]
     settings.GHL_AUTHORIZE_URL = CLOSED + "/oauth/chooselocation"
     settings.GHL_TOKEN_URL = CLOSED + "/oauth/token"
     settings.HTTP_ALLOW_PRIVATE_TARGETS = True
+    # The shared GHL budget would make hundreds of refused calls wait their turn.
+    settings.GHL_RATE_LIMIT_MAX = 1_000_000
     monkeypatch.setattr(dispatch, "enqueue", lambda run_id, countdown=0: None)
 
 

@@ -196,3 +196,13 @@ def test_the_token_form_refuses_a_token_that_cannot_be_sent(owner_client, world,
     assert answer.status_code in (200, 400)
     assert "token" in answer.content.decode().lower()
     assert Connection.objects.count() == count
+
+
+def test_disconnecting_a_connection_a_flow_uses_is_refused(owner_client, world: World) -> None:  # noqa: F811
+    # Found by the fuzz test: a ProtectedError (500) before.
+    answer = owner_client.post(reverse("dashboard:connection_disconnect", args=[world.ghl.code]))
+    assert answer.status_code == 302
+    assert Connection.objects.filter(pk=world.ghl.pk).exists()
+    page = owner_client.get(reverse("dashboard:connections")).content.decode()
+    assert "is used by" in page
+    assert not AuditEntry.objects.filter(action="connection.deleted").exists()
