@@ -172,7 +172,15 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The embedded mode: gunicorn's processes and the worker share one file cache, so the
+    # per-address limits (login attempts, rejected webhooks) hold across processes. Each
+    # pytest-xdist worker gets its own folder (tests clear the cache between tests).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / os.environ.get("PYTEST_XDIST_WORKER", "main")),
+        }
+    }
 
 # --- Auth (django-allauth) ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
