@@ -114,6 +114,22 @@ class Catalog:
 
 
 @dataclass(frozen=True)
+class ObjectType:
+    """An object type a connector carries, and the parent it belongs to, if any.
+
+    `parent_field` is the record field that holds the parent's id in this app (GHL's task
+    `contactId`, Your App's `contact_id`): the engine translates it through the parent's
+    record link, so a child is never written under the other app's id.
+    """
+
+    name: str
+    parent: str | None = None
+    parent_field: str = ""
+    id_field: str = "id"
+    label_field: str = ""
+
+
+@dataclass(frozen=True)
 class Scope:
     name: str
     explanation: str
@@ -143,6 +159,8 @@ class Connector:
     required_hints: ClassVar[dict[str, str]] = {}
     # The catalog operation that lists records (samples, polls, backfills), if fixed.
     list_operation: ClassVar[str] = ""
+    # The object types it carries, by name, with their parents (a task's contact).
+    object_types: ClassVar[dict[str, ObjectType]] = {}
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
