@@ -34,13 +34,11 @@ def new_contact(**extra) -> dict:
 
 def test_class_catalog_lists_the_generic_operations():
     ids = {op.id for op in RestConnector.catalog}
+    verbs = ("create", "update", "delete", "get", "find", "list")
     assert ids == {
-        "contact.create",
-        "contact.update",
-        "contact.delete",
-        "contact.get",
-        "contact.find",
-        "contact.list",
+        *(f"{obj}.{verb}" for obj in ("contact", "task", "note", "appointment") for verb in verbs),
+        "contact.add_tags",
+        "contact.remove_tags",
         EVENT_SEND,
     }
     assert RestConnector.catalog["contact.update"].path_params == ["id"]

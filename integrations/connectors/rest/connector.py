@@ -38,6 +38,8 @@ from integrations.connectors.rest.catalog import (
     PLACEHOLDER,
     build_catalog,
     dotted,
+    event_types_of,
+    object_types_of,
 )
 
 if TYPE_CHECKING:
@@ -64,28 +66,42 @@ class RestConnector(Connector):
     # bearer, header and basic credentials are all "api_key"; webhooks-only is a shared secret.
     auth_methods = ("api_key", "shared_secret")
     catalog = build_catalog(DEFAULT_OBJECTS)
-    event_types = ("contact.created", "contact.updated", "contact.deleted")
+    # The class describes a connection with the default objects; an instance describes
+    # its own configured objects (see __init__ and configure).
+    event_types = event_types_of(DEFAULT_OBJECTS)
+    object_types = object_types_of(DEFAULT_OBJECTS)
     record_fields = {
         "contact": ("first_name", "last_name", "email", "phone", "company", "tags", "notes"),
         "task": ("title", "due_date", "completed", "contact_id", "notes"),
         "note": ("body", "contact_id"),
+        "appointment": ("title", "start_time", "end_time", "notes", "status", "contact_id"),
     }
     required_hints = {"email": "one of email, phone or last_name is required by Your App"}
 
     def __init__(self, connection: Connection) -> None:
         super().__init__(connection)
-        config = connection.config or {}
-        # This connection's own operations, resolved from its config.
-        self.catalog = build_catalog(  # type: ignore[misc]
-            config.get("objects") or {}, config.get("webhook_url") or ""
-        )
+        self._resolve(connection.config or {})
+
+    def _resolve(self, config: dict[str, Any]) -> None:
+        """This connection's own operations, object types and events, from its config."""
+        objects = config.get("objects") or {}
+        self.catalog = build_catalog(objects, config.get("webhook_url") or "")  # type: ignore[misc]
+        self.object_types = object_types_of(objects)  # type: ignore[misc]
+        self.event_types = event_types_of(objects)  # type: ignore[misc]
 
     @classmethod
     def event_record(cls, payload: Any) -> Any:
-        """Our signed events carry the record in `data` ({type, id, occurred_at, data})."""
+        """Our signed events carry the record in `data` ({type, id, occurred_at, data}),
+        whatever the object (contact, task, note, appointment)."""
         if isinstance(payload, dict) and isinstance(payload.get("data"), dict):
             return payload["data"]
         return payload
+
+    @classmethod
+    def event_object(cls, payload: Any) -> str:
+        """The object type of an event ("task" for "task.updated"); "" if it has no type."""
+        event_type = payload.get("type") if isinstance(payload, dict) else None
+        return str(event_type).rpartition(".")[0] if isinstance(event_type, str) else ""
 
     # --- configuring -----------------------------------------------------------------
     @sensitive_variables()
@@ -165,9 +181,7 @@ class RestConnector(Connector):
         host = urlsplit(base_url or config.get("webhook_url", "")).hostname or ""
         conn.account_id = conn.account_id or host
         conn.account_name = conn.account_name or host
-        self.catalog = build_catalog(  # type: ignore[misc]
-            config["objects"], config.get("webhook_url") or ""
-        )
+        self._resolve(config)
 
     @property
     def config(self) -> dict[str, Any]:
