@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0011_recordlink_deleted_at"),
+        ("integrations", "0010_recordlink_deleted_at"),
     ]
 
     operations = [

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
     # Meant to follow 0009; it follows the current leaf so the graph keeps one leaf while
     # the other items' migrations land (to be linearized when they are merged).
     dependencies = [
-        ("integrations", "0012_workspace_require_mfa"),
+        ("integrations", "0011_workspace_require_mfa"),
     ]
 
     operations = [
