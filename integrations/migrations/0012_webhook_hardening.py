@@ -28,8 +28,6 @@ def decrypt_inbound_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    # Meant to follow 0009; it follows the current leaf so the graph keeps one leaf while
-    # the other items' migrations land (to be linearized when they are merged).
     dependencies = [
         ("integrations", "0011_workspace_require_mfa"),
     ]
