@@ -97,6 +97,7 @@ class Step(models.Model):
         NONE = "", "Plain action"
         SYNC = "sync", "Create or update the linked record"
         DELETE = "delete", "Delete the linked record"
+        TAGS = "tags", "Add and remove tags on the linked record"
 
     flow = models.ForeignKey(Flow, models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField(default=0)

@@ -35,6 +35,9 @@ class RecordLink(models.Model):
     # Set when a sync deleted the target record: the link is kept (the record's history)
     # but claims nothing any more, so a later create writes the record again.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Values both sides agreed on at the last sync, by name (e.g. "tags": the tag set both
+    # apps had): what lets the next sync tell an addition from a removal.
+    synced_values = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,7 +31,7 @@ from integrations.models import (
     RunStep,
     Step,
 )
-from integrations.sync import breaker, links, mapping
+from integrations.sync import breaker, links, mapping, refs, tags
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +111,16 @@ class RunLog:
             self.lines = []
 
 
-def _save_calls(run: Run, step: Step, records: list[http.CallRecord], used: list[str]) -> None:
+def _save_calls(
+    run: Run, step: Step, records: list[http.CallRecord], used: list[str], key: str = ""
+) -> None:
     """One RunStep per outside call, named by the catalog operation that made it."""
     names = used if len(used) == len(records) else [step.operation] * len(records)
     RunStep.objects.bulk_create(
         RunStep(
             run=run,
             attempt=run.attempt,
-            step_key=step.key,
+            step_key=(key or step.key)[:40],
             operation=operation,
             method=r.method,
             url=r.url,
@@ -131,22 +133,6 @@ def _save_calls(run: Run, step: Step, records: list[http.CallRecord], used: list
         )
         for r, operation in zip(records, names, strict=True)
     )
-
-
-def _params(step: Step, context: dict[str, Any]) -> dict[str, Any]:
-    """Operation parameters: constants, or {"source": "trigger.x"} read from the context."""
-    params: dict[str, Any] = {}
-    for name, spec in (step.params or {}).items():
-        if name.startswith("_"):
-            continue
-        if isinstance(spec, dict) and "source" in spec:
-            value = mapping.get_path(context, spec["source"])
-            if value is mapping.MISSING or value in (None, ""):
-                raise mapping.MappingError(f"parameter {name}: {spec['source']} is missing")
-            params[name] = value
-        else:
-            params[name] = spec
-    return params
 
 
 def _source_keys(step: Step) -> list[str]:
@@ -178,11 +164,48 @@ def _find_existing(step: Step, connector: Any, payload: dict[str, Any]) -> str |
     return str(found)
 
 
-def run_step(run: Run, step: Step, context: dict[str, Any], say: RunLog, used: list[str]) -> Any:
+def _condition_met(step: Step, context: dict[str, Any]) -> bool:
+    """A step's optional `_when` ({"source": path, "equals": value}): run it only then."""
+    when = (step.params or {}).get("_when")
+    if not isinstance(when, dict) or "source" not in when:
+        return True
+    value = mapping.get_path(context, str(when["source"]))
+    return value is not mapping.MISSING and value == when.get("equals")
+
+
+def _parent_syncer(run: Run, say: RunLog) -> refs.SyncParent:
+    """Sync a child's parent first, in the same run; its calls are run steps of their own."""
+
+    def sync(parent_flow: Any, parent_step: Step, record: dict[str, Any]) -> None:
+        used: list[str] = []
+        with http.recording() as records:
+            try:
+                run_step(run, parent_step, {"trigger": record, "steps": {}}, say, used, parent_flow)
+            except Skip as skip:
+                say.info(str(skip))
+            finally:
+                _save_calls(run, parent_step, records, used, key=f"{parent_step.key} (parent)")
+
+    return sync
+
+
+def run_step(
+    run: Run,
+    step: Step,
+    context: dict[str, Any],
+    say: RunLog,
+    used: list[str],
+    flow: Any = None,
+) -> Any:
     connector = _Tracked(step.connection.connector, used)
-    flow = run.flow
-    payload = mapping.apply(step.mapping, context)
-    params = _params(step, context)
+    flow = flow or run.flow  # a parent synced first runs another flow's step
+    if not _condition_met(step, context):
+        raise Skip(f"{step.key}: its condition ({step.params['_when']['source']}) is not met")
+    resolver = refs.Resolver(run, flow, step, say, _parent_syncer(run, say))
+    if step.record_mode == Step.RecordMode.TAGS:
+        return tags.apply_step(run, flow, step, context, say, connector, resolver)
+    payload = mapping.apply(resolver.mapping(step.mapping, context), context)
+    params = resolver.params(context)
     app = step.connection
     if not step.record_mode:
         result = connector.call(step.operation, body=payload or None, **params)

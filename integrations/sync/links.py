@@ -191,3 +191,10 @@ def mark_deleted(side: Side, run: Run) -> None:
         right_hash="",
         written_side="",
     )
+
+
+def remember(link: RecordLink, name: str, value: Any) -> None:
+    """Keep a value both sides agreed on at this sync (e.g. the tag set), by name."""
+    values = {**(link.synced_values or {}), name: value}
+    RecordLink.objects.filter(pk=link.pk).update(synced_values=values)
+    link.synced_values = values
