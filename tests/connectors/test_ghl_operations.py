@@ -403,7 +403,8 @@ SCENARIOS = {
 
 
 def test_every_catalog_operation_has_a_scenario():
-    assert set(SCENARIOS) == {op.id for op in CATALOG}
+    # Calendars send Version 2021-04-15: test_ghl_calendar_operations.py covers them.
+    assert set(SCENARIOS) == {op.id for op in CATALOG if op.category != "Calendars & Appointments"}
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

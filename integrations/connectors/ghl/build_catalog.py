@@ -124,6 +124,34 @@ AREAS: dict[str, dict[str, Any]] = {
         },
         "envelopes": {"get-location": "location", "get-custom-fields": "customFields"},
     },
+    # Calendars and appointments (calendar events): what syncing appointments needs. A
+    # contact's appointments are get-appointments-for-contact in contacts.json. Groups,
+    # resources, schedules, notifications and block slots can follow by widening `only`.
+    "calendars": {
+        "category": "Calendars & Appointments",
+        "only": [
+            "get-calendars",
+            "get-calendar-events",
+            "get-appointment",
+            "create-appointment",
+            "edit-appointment",
+            "delete-event",
+        ],
+        "names": {
+            "get-calendars": ("List Calendars", "trigger"),
+            "get-calendar-events": ("List Calendar Events", "trigger"),
+            "get-appointment": ("Get Appointment", "trigger"),
+            "create-appointment": ("Create Appointment", "action"),
+            "edit-appointment": ("Update Appointment", "action"),
+            "delete-event": ("Delete Event", "action"),
+        },
+        # create-appointment and edit-appointment answer the appointment itself.
+        "envelopes": {
+            "get-calendars": "calendars",
+            "get-calendar-events": "events",
+            "get-appointment": "event",
+        },
+    },
 }
 
 

@@ -11,7 +11,7 @@ import json
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.utils import timezone
@@ -24,6 +24,7 @@ from integrations.connectors.base import (
     Connector,
     ConnectorError,
     ErrorKind,
+    ObjectType,
     Operation,
     Param,
     Scope,
@@ -78,6 +79,21 @@ class GHLConnector(Connector):
             "Read the location's own details (name, time zone) so the dashboard can show "
             "which location this is.",
         ),
+        Scope(
+            "calendars.readonly",
+            "List the location's calendars, so an appointment step can pick the calendar "
+            "to book into.",
+        ),
+        Scope(
+            "calendars/events.readonly",
+            "Read appointments (calendar events). Needed to sync appointments out of "
+            "HighLevel beyond what the contact's appointment list shows.",
+        ),
+        Scope(
+            "calendars/events.write",
+            "Create, update and delete appointments. Needed only to sync appointments into "
+            "HighLevel.",
+        ),
     )
 
     catalog = load_catalog()
@@ -105,7 +121,47 @@ class GHLConnector(Connector):
         ),
         "task": ("title", "body", "dueDate", "completed", "assignedTo"),
         "note": ("body", "userId"),
+        # create-appointment / edit-appointment (AppointmentCreateSchema); calendarId,
+        # contactId and startTime are required on create.
+        "appointment": (
+            "calendarId",
+            "contactId",
+            "title",
+            "startTime",
+            "endTime",
+            "appointmentStatus",
+            "assignedUserId",
+            "address",
+            "description",
+            "meetingLocationType",
+        ),
     }
+    # Tasks, notes and appointments hang off a contact: their webhook payloads and API
+    # records carry it as "contactId" (a TaskCreate has been seen without it, FACTS §7).
+    object_types: ClassVar[dict[str, ObjectType]] = {
+        "contact": ObjectType("contact", label_field="name"),
+        "task": ObjectType("task", parent="contact", parent_field="contactId", label_field="title"),
+        "note": ObjectType("note", parent="contact", parent_field="contactId", label_field="body"),
+        "appointment": ObjectType(
+            "appointment", parent="contact", parent_field="contactId", label_field="title"
+        ),
+    }
+
+    @classmethod
+    def event_record(cls, payload: Any) -> Any:
+        """The record an inbound GHL event is about.
+
+        Contact, task and note events carry the record's fields at the top level next to
+        `type` and `locationId`: the payload is the record. Appointment events nest it
+        under "appointment" (AppointmentCreate.json); that record gets the event's
+        `locationId`, which the nested object lacks.
+        """
+        if isinstance(payload, dict) and isinstance(payload.get("appointment"), dict):
+            record = dict(payload["appointment"])
+            if payload.get("locationId") and "locationId" not in record:
+                record["locationId"] = payload["locationId"]
+            return record
+        return payload
 
     @property
     def base_url(self) -> str:
@@ -469,7 +525,11 @@ class GHLConnector(Connector):
             if not contacts:
                 return None, f"{conn} has no contacts yet; add one to see a preview."
             return contacts[0], f"The first contact of {conn} (searched just now)."
-        listing = {"task": ("get-all-tasks", "tasks"), "note": ("get-all-notes", "notes")}
+        listing = {
+            "task": ("get-all-tasks", "tasks"),
+            "note": ("get-all-notes", "notes"),
+            "appointment": ("get-appointments-for-contact", "events"),
+        }
         if object_type not in listing:
             return None, f"No sample for {object_type} records."
         op_id, key = listing[object_type]
