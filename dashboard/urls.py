@@ -6,6 +6,7 @@ from dashboard.views import (
     alerts,
     audit,
     connections,
+    connections_rest,
     events,
     export,
     failures,
@@ -27,6 +28,15 @@ urlpatterns = [
         name="oauth_callback",
     ),
     path("connections/<uuid:code>/card/", connections.card, name="connection_card"),
+    path("connections/<uuid:code>/app/", connections_rest.detail, name="connection_app"),
+    path(
+        "connections/<uuid:code>/app/rotate/", connections_rest.rotate, name="connection_app_rotate"
+    ),
+    path(
+        "connections/<uuid:code>/app/reconnect/",
+        connections_rest.reconnect,
+        name="connection_app_reconnect",
+    ),
     path("connections/<uuid:code>/test/", connections.test, name="connection_test"),
     path(
         "connections/<uuid:code>/test/status/",

@@ -175,6 +175,9 @@ class RestConnector(Connector):
             or old.get("webhook_secret")
             or "whsec_" + secrets_module.token_urlsafe(32)
         )
+        if creds["webhook_secret"] != old.get("webhook_secret"):
+            # A new secret is shown once on the connection's page (see rest/manage.py).
+            config["webhook_secret_unseen"] = True
         conn.config = config
         conn.credentials = creds
         conn.auth_method = "shared_secret" if auth_type == "none" else "api_key"
@@ -353,6 +356,23 @@ class RestConnector(Connector):
     def find(self, object_name: str, **params: Any) -> list[Any]:
         op_id = f"{object_name}.find"
         return self.records(op_id, self.call(op_id, **params))
+
+    def get_record(
+        self, object_type: str, record_id: str, parent_id: str = ""
+    ) -> dict[str, Any] | None:
+        """The record at its `<object>.get` path (None when the app answers 404)."""
+        op_id = f"{object_type}.get"
+        if not self._spec(op_id):
+            raise NotImplementedError(f"{self.connection} has no get path for {object_type}s")
+        op = self.catalog[op_id]
+        try:
+            data = self.call(op_id, **{name: record_id for name in op.path_params[:1]})
+        except ConnectorError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        record = dotted(data, op.envelope or "")
+        return record if isinstance(record, dict) else None
 
     def sample(self, object_type: str) -> tuple[dict[str, Any] | None, str]:
         conn = self.connection
