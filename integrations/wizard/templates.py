@@ -14,6 +14,7 @@ from typing import Any
 
 from integrations.demo import CONTACT_EVENTS, GHL_TO_YOURAPP, YOURAPP_TO_GHL
 from integrations.models import Connection
+from integrations.wizard import related
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _ghl_contacts_to_app(a: Connection, b: Connection) -> list[dict[str, Any]]:
             "trigger_kind": "webhook",
             "trigger_config": {"events": list(CONTACT_EVENTS)},
             "object_type": "contact",
-            "steps": [contact_sync_step(GHL_TO_YOURAPP)],
+            "steps": [contact_sync_step(_without_tags(GHL_TO_YOURAPP)), related.tags_step(False)],
         },
         {
             "name": "Deleted HighLevel contact → " + str(b),
@@ -96,13 +97,16 @@ def _ghl_contacts_to_app(a: Connection, b: Connection) -> list[dict[str, Any]]:
     ]
 
 
+def _without_tags(mapping: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Contact fields without tags: tags go through a tags step (add/remove, no overwrite)."""
+    return [copy.deepcopy(rule) for rule in mapping if rule["target"] != "tags"]
+
+
 def _app_contacts_to_ghl(a: Connection, b: Connection) -> list[dict[str, Any]]:
-    mapping = copy.deepcopy(YOURAPP_TO_GHL)
-    mapping = [rule for rule in mapping if rule["target"] != "tags"]
-    mapping.append({"target": "tags", "const": ["from-your-app"]})
+    mapping = _without_tags(YOURAPP_TO_GHL)
     return [
         {
-            "name": f"Contact from {b} → HighLevel (upsert, tag)",
+            "name": f"Contact from {b} → HighLevel (upsert, tags)",
             "from": "b",
             "trigger_kind": "webhook",
             "trigger_config": {"events": ["contact.created", "contact.updated"]},
@@ -118,52 +122,11 @@ def _app_contacts_to_ghl(a: Connection, b: Connection) -> list[dict[str, Any]]:
                     "target_id_param": "contactId",
                     "mapping": mapping,
                     "params": {},
-                }
+                },
+                related.tags_step(True),
             ],
         }
     ]
-
-
-def _child_flow(object_type: str, events: list[str], mapping: list[dict[str, Any]]) -> Any:
-    def build(a: Connection, b: Connection) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": f"HighLevel {object_type}s → {b}",
-                "from": "a",
-                "trigger_kind": "webhook",
-                "trigger_config": {"events": events},
-                "object_type": object_type,
-                "steps": [
-                    {
-                        "key": "push",
-                        "operation": f"{object_type}.create",
-                        "update_operation": f"{object_type}.update"
-                        if "update" in (_rest_objects(b).get(object_type) or {})
-                        else "",
-                        "record_mode": "sync",
-                        "source_id_path": "trigger.id",
-                        "result_id_path": "id",
-                        "target_id_param": "id",
-                        "mapping": copy.deepcopy(mapping),
-                        "params": {},
-                    }
-                ],
-            }
-        ]
-
-    return build
-
-
-TASK_MAPPING = [
-    {"target": "title", "source": "trigger.title", "required": True},
-    {"target": "due_date", "source": "trigger.dueDate"},
-    {"target": "completed", "source": "trigger.completed", "default": False},
-    {"target": "contact_id", "source": "trigger.contactId"},
-]
-NOTE_MAPPING = [
-    {"target": "body", "source": "trigger.body", "required": True},
-    {"target": "contact_id", "source": "trigger.contactId"},
-]
 
 
 def _scheduled(minutes: int) -> Any:
@@ -229,22 +192,34 @@ TEMPLATES: dict[str, Template] = {
         ),
         Template(
             "ghl_tasks_to_app",
-            "HighLevel tasks → Your App",
-            "Tasks created or completed in HighLevel are written to Your App's task object.",
+            "Tasks: HighLevel → Your App, completed back",
+            "Tasks created or completed in HighLevel are written to Your App under the linked "
+            "contact (synced first if new); a task completed in Your App is completed in "
+            "HighLevel; a deleted one is deleted.",
             "ghl",
             "rest",
-            _child_flow("task", ["TaskCreate", "TaskComplete"], TASK_MAPPING),
+            related.tasks,
             _needs_object("task"),
         ),
         Template(
             "ghl_notes_to_app",
-            "HighLevel notes → Your App",
-            "Notes added to a HighLevel contact are attached to the matching record in Your "
-            "App's note object.",
+            "Notes, both ways",
+            "Notes added on either side are attached to the linked contact on the other; "
+            "edits follow, and a note deleted in HighLevel is deleted in Your App.",
             "ghl",
             "rest",
-            _child_flow("note", ["NoteCreate"], NOTE_MAPPING),
+            related.notes,
             _needs_object("note"),
+        ),
+        Template(
+            "appointments_two_way",
+            "Appointments, both ways",
+            "HighLevel appointments appear in Your App on the linked contact, and Your App's "
+            "appointments are booked in HighLevel (choose the calendar in the map step).",
+            "ghl",
+            "rest",
+            related.appointments,
+            _needs_object("appointment"),
         ),
         Template(
             "scheduled_15",

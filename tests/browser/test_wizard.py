@@ -60,7 +60,7 @@ def test_new_user_sets_up_an_integration(page, live_server, owner_with_ghl, your
     page.click("#next")
     page.wait_for_url("**/setup/flows/**")
 
-    assert page.locator("#template-ghl_tasks_to_app button").is_disabled()
+    assert page.locator("#template-ghl_tasks_to_app button").is_enabled()
     page.fill("#op-search", "delete")
     page.wait_for_function(
         "!document.querySelector('#action-list').innerText.includes('Create contact')"

@@ -44,8 +44,9 @@ def test_it_walks_from_template_to_published_backfill(client, owner, ghl_conn, a
     integration = start(client, ghl_conn, app_conn)
     page = client.get(url("flows", integration))
     assert page.status_code == 200
-    assert "HighLevel tasks → Your App" in page.content.decode()
-    assert "has no “task” object configured" in page.content.decode()
+    assert "Tasks: HighLevel → Your App, completed back" in page.content.decode()
+    # Your App carries tasks, notes and appointments: every related-records template is on.
+    assert "object configured" not in page.content.decode()
 
     client.post(url("flows", integration), {"action": "template", "template": "ghl_contact_to_app"})
     page = client.get(url("flows", integration))
