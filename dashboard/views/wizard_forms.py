@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from dashboard.forms import MAX_PK, NumberField, printable_ascii
 from integrations.connectors.registry import kind_choices
 from integrations.wizard import fields
+from integrations.wizard.params import MAX_PARAMS
 
 AUTH_CHOICES = [
     ("bearer", "Bearer token (Authorization: Bearer …)"),
@@ -67,7 +68,12 @@ class YourAppForm(forms.Form):
 # --- the steps' parameters (issue #8: bounded, never a 500) --------------------------------
 
 SIDE_CHOICES = [("a", "a"), ("b", "b")]
-ROW_FIELD = re.compile(r"^r(\d{1,6})-(target|source|const|transforms|default|required|delete)$")
+ROW_FIELD = re.compile(
+    r"^r(\d{1,6})-(target|source|const|transforms|default|required|delete|ref|only_on|extra)$"
+)
+PARAM_FIELD = re.compile(r"^p(\d{1,6})-(name|source|ref|const)$")
+# The most steps a flow's map step offers to pick from (flows have one to three).
+MAX_STEPS = 20
 
 
 class TextListField(forms.Field):
@@ -99,11 +105,15 @@ def form_errors(form: forms.Form) -> list[str]:
 
 
 class MapForm(forms.Form):
-    """The map editor's post: which flow, how many rows, each row's text."""
+    """The map editor's post: which flow and step, how many rows and parameters, their text."""
 
     flow = forms.CharField(required=False, max_length=100)
+    step = NumberField(label="Step", required=False, min_value=0, max_value=MAX_STEPS - 1)
     rows = NumberField(
         label="Number of mapping rows", required=False, min_value=0, max_value=fields.MAX_ROWS
+    )
+    params = NumberField(
+        label="Number of parameters", required=False, min_value=0, max_value=MAX_PARAMS
     )
     action = forms.ChoiceField(
         required=False, choices=[("save", "save"), ("add", "add"), ("suggest", "suggest")]
@@ -113,14 +123,25 @@ class MapForm(forms.Form):
         data = super().clean() or {}
         cell = forms.CharField(required=False, max_length=2000, strip=False)
         for key in self.data:
-            if key.startswith("r") and "-" in key and ROW_FIELD.match(key):
-                try:
-                    cell.clean(self.data.get(key))
-                except forms.ValidationError as exc:
-                    self.add_error(None, f"Row {key}: {' '.join(exc.messages)}")
+            if not (ROW_FIELD.match(key) or PARAM_FIELD.match(key)):
+                continue
+            try:
+                cell.clean(self.data.get(key))
+            except forms.ValidationError as exc:
+                self.add_error(None, f"Row {key}: {' '.join(exc.messages)}")
+                continue
+            if key.endswith("-extra") and fields.extra_of(str(self.data.get(key))) is None:
+                self.add_error(None, f"Row {key}: unreadable (a small JSON object expected).")
         if self.cleaned_data.get("action") == "add" and (data.get("rows") or 0) >= fields.MAX_ROWS:
             self.add_error("rows", f"A step maps at most {fields.MAX_ROWS} fields.")
         return data
+
+
+class MapQueryForm(forms.Form):
+    """The map step's query; an invalid value is ignored (the first flow and step show)."""
+
+    flow = forms.CharField(required=False, max_length=100)
+    step = NumberField(required=False, min_value=0, max_value=MAX_STEPS - 1)
 
 
 class TestStepForm(forms.Form):

@@ -15,6 +15,7 @@ from dashboard.access import workspace_view
 from dashboard.views.wizard import get_integration, step_url, wizard_context
 from dashboard.views.wizard_forms import (
     MapForm,
+    MapQueryForm,
     PublishForm,
     PublishQueryForm,
     TestStepForm,
@@ -24,7 +25,7 @@ from integrations import lifecycle
 from integrations.bulk import BulkRefused
 from integrations.bulk import preview as bulk_preview
 from integrations.models import Backfill, Run, RunStatus
-from integrations.wizard import drafts, dryrun, fields, publish, samples
+from integrations.wizard import drafts, dryrun, fields, params, publish, samples
 from integrations.wizard.drafts import WizardError
 
 FINISHED = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.CANCELLED}
@@ -51,29 +52,60 @@ def _sample(
     return stored
 
 
+TAGS_FIELD = fields.TargetField("tags", False, "added and removed on the linked contact")
+
+
+def _step_index(flow: dict[str, Any], wanted: int | None) -> int | None:
+    """The step asked for, when the flow has it (None otherwise); no ask is step 0."""
+    if wanted is None:
+        return 0
+    return wanted if 0 <= wanted < len(flow.get("steps") or []) else None
+
+
 def _map_context(
     integration: Any,
     draft: dict[str, Any],
     flow: dict[str, Any],
     rows: list[fields.Row] | None,
     step_index: int = 0,
+    posted: Any = None,
 ) -> dict[str, Any]:
     s = drafts.sides(integration, draft)
     source, target = s.of(flow)
-    step = flow["steps"][step_index] if flow.get("steps") else {"mapping": [], "operation": ""}
+    steps = flow.get("steps") or []
+    step = steps[step_index] if steps else {"mapping": [], "operation": ""}
     op = drafts.find_operation(target, step.get("operation", ""))
-    targets = fields.target_fields(target, op, flow.get("object_type") or "contact")
-    sample = _sample(integration, draft, flow, source)
+    update_op = drafts.find_operation(target, step.get("update_operation") or "")
     object_type = flow.get("object_type") or "contact"
+    tags_step = step.get("record_mode") == "tags"
+    targets = [TAGS_FIELD] if tags_step else fields.target_fields(target, op, object_type)
+    sample = _sample(integration, draft, flow, source)
     custom_names = source.connector.custom_field_names(object_type)
     sources = fields.source_fields(sample["record"], custom_names)
     if rows is None:
         rows = [fields.Row.from_rule(r) for r in step.get("mapping") or []]
     rules = fields.rules_of(rows)
-    result = fields.check(rules, sample["record"], targets)
+    object_types = params.object_type_names(source)
+    lookup = params.LinkLookup(source, target)
+    result = fields.check(
+        rules,
+        sample["record"],
+        targets,
+        object_types=object_types,
+        lookup=lookup,
+        allowed={"tags"} if tags_step else None,
+    )
     required = {t.name for t in targets if t.required}
     for row in rows:
         row.required = row.required or row.target in required
+    # The engine fills target_id_param with the linked record's id in record modes only.
+    id_param = step.get("target_id_param") or "" if step.get("record_mode") else ""
+    param_rows = params.param_rows([op, update_op], step.get("params"), id_param)
+    if posted is not None:
+        param_rows = params.rows_from_post(posted, param_rows)
+    param_problems, param_row_problems = params.check_params(
+        param_rows, object_types, step.get("operation", "")
+    )
     live = _live_flows(draft)
     index = next((n for n, f in enumerate(live) if f["key"] == flow["key"]), 0)
     return wizard_context(
@@ -82,6 +114,8 @@ def _map_context(
         draft=draft,
         flow=flow,
         step_spec=step,
+        step_index=step_index,
+        flow_steps=steps,
         operation=op,
         source=source,
         target=target,
@@ -92,9 +126,15 @@ def _map_context(
         custom_names_known=bool(custom_names),
         sample=sample,
         check=result,
-        suggestions=fields.suggestions(rows, targets, sources),
+        suggestions={} if tags_step else fields.suggestions(rows, targets, sources),
         transform_choices=fields.TRANSFORM_CHOICES,
         transform_values=[v for v, _ in fields.TRANSFORM_CHOICES],
+        object_types=object_types,
+        param_rows=param_rows,
+        param_problems=param_problems,
+        param_row_problems=param_row_problems,
+        param_preview=params.preview_params(param_rows, sample["record"], lookup),
+        when=(step.get("params") or {}).get("_when"),
         flows=live,
         next_flow=live[index + 1] if index + 1 < len(live) else None,
     )
@@ -104,7 +144,9 @@ def _map_context(
 def map_fields(request: HttpRequest, code: UUID) -> HttpResponse:
     integration = get_integration(request, code)
     draft = drafts.draft_of(integration)
-    key = request.GET.get("flow") or request.POST.get("flow") or ""
+    query = MapQueryForm(request.GET)
+    wanted = query.cleaned_data if query.is_valid() else {}
+    key = wanted.get("flow") or request.POST.get("flow") or ""
     flow = _flow(draft, key)
     if not flow or drafts.sides(integration, draft).a is None:
         messages.error(request, "Choose the apps and at least one flow first.")
@@ -113,33 +155,38 @@ def map_fields(request: HttpRequest, code: UUID) -> HttpResponse:
         if request.GET.get("resample"):
             source, _ = drafts.sides(integration, draft).of(flow)
             _sample(integration, draft, flow, source, fresh=True)
-        return render(
-            request, "dashboard/wizard/map.html", _map_context(integration, draft, flow, None)
-        )
+        step_index = _step_index(flow, wanted.get("step")) or 0
+        context = _map_context(integration, draft, flow, None, step_index)
+        return render(request, "dashboard/wizard/map.html", context)
     form = MapForm(request.POST)
     rows = fields.rows_from_post(request.POST)
-    if not form.is_valid():
-        context = _map_context(integration, draft, flow, rows)
-        context["save_errors"] = form_errors(form)
+    valid = form.is_valid()
+    step_index = _step_index(flow, form.cleaned_data.get("step") if valid else None)
+    if not valid or step_index is None:
+        context = _map_context(integration, draft, flow, rows, step_index or 0, request.POST)
+        errors = form_errors(form) if not valid else []
+        context["save_errors"] = errors or ["Step: this flow has no such step."]
         return render(request, "dashboard/wizard/map.html", context, status=400)
     action = form.cleaned_data["action"] or "save"
     if action == "add":
         rows.append(fields.Row())
     elif action == "suggest":
-        context = _map_context(integration, draft, flow, rows)
+        context = _map_context(integration, draft, flow, rows, step_index, request.POST)
         rows += [fields.Row(target=t, source=p) for t, p in context["suggestions"].items()]
     if action in ("add", "suggest"):
-        return render(
-            request, "dashboard/wizard/map.html", _map_context(integration, draft, flow, rows)
-        )
-    context = _map_context(integration, draft, flow, rows)
+        context = _map_context(integration, draft, flow, rows, step_index, request.POST)
+        return render(request, "dashboard/wizard/map.html", context)
+    context = _map_context(integration, draft, flow, rows, step_index, request.POST)
     rules = fields.rules_of(rows)
     hard = [p for p in context["check"].problems if not p.startswith("with the sample")]
+    hard += context["param_problems"]
     if hard:
         context["save_errors"] = hard
         return render(request, "dashboard/wizard/map.html", context, status=400)
     if flow.get("steps"):
-        flow["steps"][0]["mapping"] = rules
+        step = flow["steps"][step_index]
+        step["mapping"] = rules
+        step["params"] = params.to_params(context["param_rows"], step.get("params"))
     drafts.save_draft(integration, draft, "map")
     nxt = context["next_flow"]
     if nxt:
@@ -158,10 +205,12 @@ def preview(request: HttpRequest, code: UUID) -> HttpResponse:
     form = MapForm(request.POST)
     if not form.is_valid():
         return HttpResponse(" ".join(form_errors(form)), status=400)
+    step_index = _step_index(flow, form.cleaned_data.get("step"))
+    if not flow or step_index is None:
+        return HttpResponse("Step: this flow has no such step.", status=400)
     rows = fields.rows_from_post(request.POST)
-    return render(
-        request, "dashboard/wizard/map.html#preview", _map_context(integration, draft, flow, rows)
-    )
+    context = _map_context(integration, draft, flow, rows, step_index, request.POST)
+    return render(request, "dashboard/wizard/map.html#preview", context)
 
 
 @require_GET

@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from integrations import safejson
 from integrations.connectors.base import Operation
 from integrations.models import Connection
 from integrations.sync import mapping
+from integrations.wizard.params import LinkLookup, RefPreview, preview_ref
 
 # Transforms offered in the chooser: value → label.
 TRANSFORM_CHOICES: list[tuple[str, str]] = [
@@ -32,17 +34,56 @@ TRANSFORM_CHOICES: list[tuple[str, str]] = [
 _CALL = re.compile(r"^(?P<name>\w+)(\((?P<args>[^)]*)\))?$")
 
 
-def encode_transforms(transforms: list[dict[str, Any]]) -> str:
+def _encode_text(transforms: list[dict[str, Any]]) -> str:
     parts = []
-    for t in transforms or []:
-        args = ",".join(f"{k}={v}" for k, v in t.items() if k != "name" and not isinstance(v, dict))
+    for t in transforms:
+        args = ",".join(f"{k}={v}" for k, v in t.items() if k != "name")
         parts.append(f"{t.get('name')}({args})" if args else str(t.get("name")))
     return "+".join(parts)
 
 
+def encode_transforms(transforms: list[dict[str, Any]]) -> str:
+    """The chooser's text (`trim+split_name(part=last)`); transforms whose arguments that
+    text cannot carry (value_map's table, a `)` in a format) are kept as JSON instead."""
+    transforms = list(transforms or [])
+    if not transforms:
+        return ""
+    if all(isinstance(t, dict) for t in transforms):
+        text = _encode_text(transforms)
+        if decode_transforms(text) == transforms:
+            return text
+    return json.dumps(transforms, ensure_ascii=False)
+
+
+def _args_ok(transform: dict[str, Any]) -> bool:
+    """Arguments of a JSON-given transform have the types the transform takes."""
+    for key, value in transform.items():
+        if key == "name":
+            continue
+        if transform["name"] == "value_map" and key == "map":
+            if not isinstance(value, dict):
+                return False
+        elif not (isinstance(value, str) or (key == "fallback" and not isinstance(value, list))):
+            return False
+        if isinstance(value, dict) and any(isinstance(v, dict | list) for v in value.values()):
+            return False
+    return True
+
+
 def decode_transforms(text: str) -> list[dict[str, Any]]:
+    text = (text or "").strip()
+    if text.startswith("["):  # the JSON form of encode_transforms
+        try:
+            value = safejson.loads(text, max_depth=4)
+        except ValueError:
+            value = None
+        if isinstance(value, list) and all(
+            isinstance(t, dict) and isinstance(t.get("name"), str) and _args_ok(t) for t in value
+        ):
+            return value
+        return [{"name": text[:60]}]  # reported as an unknown transform
     out: list[dict[str, Any]] = []
-    for part in filter(None, (p.strip() for p in (text or "").split("+"))):
+    for part in filter(None, (p.strip() for p in text.split("+"))):
         match = _CALL.match(part)
         if match is None:
             out.append({"name": part})
@@ -59,6 +100,36 @@ def decode_transforms(text: str) -> list[dict[str, Any]]:
     return out
 
 
+def describe_transforms(text: str) -> str:
+    """A short label for transforms the chooser does not list (e.g. a value map)."""
+    labels = []
+    for t in decode_transforms(text):
+        args = ", ".join(
+            f"{k}={v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
+            for k, v in t.items()
+            if k != "name"
+        )
+        labels.append(f"{t['name'].replace('_', ' ')}({args})" if args else t["name"])
+    label = " + ".join(labels)
+    return label if len(label) <= 60 else label[:57] + "…"
+
+
+# Keys of a rule the row edits; any other key a rule carries rides along untouched.
+RULE_KEYS = {
+    "target",
+    "source",
+    "sources",
+    "const",
+    "transforms",
+    "default",
+    "required",
+    "ref",
+    "only_on",
+}
+# The most keys a rule may carry beyond those (a bound for what a post may smuggle in).
+MAX_EXTRA_KEYS = 20
+
+
 @dataclass
 class Row:
     target: str = ""
@@ -67,10 +138,17 @@ class Row:
     transforms: str = ""
     default: str = ""
     required: bool = False
+    # The value at `source` is an id of this object type in the source app (a reference).
+    ref: str = ""
+    # "create": the rule is used only when the record is created, not on updates.
+    only_on: str = ""
+    # Keys of the rule the row does not edit, as JSON (kept through a re-save).
+    extra: str = ""
 
     @classmethod
     def from_rule(cls, rule: dict[str, Any]) -> Row:
         const = rule.get("const")
+        extra = {k: v for k, v in rule.items() if k not in RULE_KEYS}
         return cls(
             target=str(rule.get("target", "")),
             source=str(rule.get("source") or "+".join(rule.get("sources") or [])),
@@ -78,7 +156,14 @@ class Row:
             transforms=encode_transforms(rule.get("transforms") or []),
             default="" if "default" not in rule else _text(rule["default"]),
             required=bool(rule.get("required")),
+            ref=str(rule.get("ref") or ""),
+            only_on=str(rule.get("only_on") or ""),
+            extra=json.dumps(extra, ensure_ascii=False) if extra else "",
         )
+
+    @property
+    def transforms_label(self) -> str:
+        return describe_transforms(self.transforms)
 
     def to_rule(self) -> dict[str, Any] | None:
         if not self.target.strip():
@@ -97,7 +182,26 @@ class Row:
             rule["default"] = _value(self.default.strip())
         if self.required:
             rule["required"] = True
+        if self.ref.strip():
+            rule["ref"] = self.ref.strip()
+        if self.only_on.strip():
+            rule["only_on"] = self.only_on.strip()
+        for key, value in (extra_of(self.extra) or {}).items():
+            rule.setdefault(key, value)
         return rule
+
+
+def extra_of(text: str) -> dict[str, Any] | None:
+    """A row's extra keys: a small JSON object of keys the row does not edit, else None."""
+    if not text.strip():
+        return {}
+    try:
+        value = safejson.loads(text, max_depth=8)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or len(value) > MAX_EXTRA_KEYS or set(value) & RULE_KEYS:
+        return None
+    return value
 
 
 def _text(value: Any) -> str:
@@ -143,6 +247,9 @@ def rows_from_post(data: Any) -> list[Row]:
                 transforms=data.get(f"{prefix}transforms", ""),
                 default=data.get(f"{prefix}default", ""),
                 required=bool(data.get(f"{prefix}required")),
+                ref=data.get(f"{prefix}ref", ""),
+                only_on="create" if data.get(f"{prefix}only_on") else "",
+                extra=data.get(f"{prefix}extra", ""),
             )
         )
     return rows
@@ -250,13 +357,46 @@ class Check:
     problems: list[str]
     row_problems: dict[str, str]
     result: dict[str, Any] | None
+    refs: list[RefPreview] = field(default_factory=list)
+
+
+def _rule_problems(
+    rules: list[dict[str, Any]], object_types: list[str] | None, allowed: set[str] | None
+) -> list[str]:
+    """What mapping.validate does not know: references, only_on, a tags step's one field."""
+    problems = []
+    for n, rule in enumerate(rules, 1):
+        where = f"rule {n} ({rule.get('target')})"
+        ref = rule.get("ref")
+        if ref:
+            if object_types is not None and ref not in object_types:
+                known = ", ".join(object_types)
+                problems.append(f"{where}: {ref!r} is not an object type of the app ({known})")
+            if "source" not in rule or not rule.get("source"):
+                problems.append(f"{where}: a reference reads its id from one source field")
+        if rule.get("only_on") not in (None, "create"):
+            problems.append(f"{where}: only_on can only be create")
+        if allowed is not None and rule.get("target") not in allowed:
+            problems.append(f"{where}: this step maps only {', '.join(sorted(allowed))}")
+    return problems
 
 
 def check(
-    rules: list[dict[str, Any]], sample: dict[str, Any] | None, fields: list[TargetField]
+    rules: list[dict[str, Any]],
+    sample: dict[str, Any] | None,
+    fields: list[TargetField],
+    *,
+    object_types: list[str] | None = None,
+    lookup: LinkLookup | None = None,
+    allowed: set[str] | None = None,
 ) -> Check:
-    """Validate the rules and apply them to the sample: the live preview."""
-    problems = mapping.validate(rules)
+    """Validate the rules and apply them to the sample: the live preview.
+
+    A reference rule is shown as what the engine would write: the linked record's id when
+    a link exists, else `contact:<id> → (the linked id in <app>)`; nothing is resolved by
+    syncing and nothing is written.
+    """
+    problems = mapping.validate(rules) + _rule_problems(rules, object_types, allowed)
     row_problems: dict[str, str] = {}
     for problem in problems:
         match = re.match(r"rule \d+ \((?P<target>[^)]*)\)", problem)
@@ -267,12 +407,26 @@ def check(
         if f.required and f.name not in mapped:
             problems.append(f"{f.name} is required by this action and is not mapped")
     result = None
-    if not mapping.validate(rules):
+    refs: list[RefPreview] = []
+    if not row_problems and not mapping.validate(rules):
+        context = {"trigger": sample or {}, "steps": {}}
+        bound = []
+        for rule in rules:
+            if not rule.get("ref"):
+                bound.append(rule)
+                continue
+            ref = preview_ref(rule["target"], rule, context, lookup)
+            if ref is None:
+                bound.append({k: v for k, v in rule.items() if k != "ref"})  # missing: as is
+                continue
+            refs.append(ref)
+            app = lookup.target if lookup else "the target app"
+            bound.append({"target": rule["target"], "const": ref.shown(app)})
         try:
-            result = mapping.apply(rules, {"trigger": sample or {}, "steps": {}})
+            result = mapping.apply(bound, context)
         except mapping.MappingError as exc:
             problems.append(f"with the sample record: {exc}")
             match = re.search(r"field '([^']+)'", str(exc))
             if match:
                 row_problems.setdefault(match[1], str(exc))
-    return Check(problems, row_problems, result)
+    return Check(problems, row_problems, result, refs)
