@@ -198,19 +198,52 @@ class SandboxNote(models.Model):
         return self.body[:50]
 
 
+class SandboxCalendar(models.Model):
+    """A calendar of a location (calendars.json CalendarDTO, the fields we serve)."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
+    location = models.ForeignKey(
+        SandboxLocation, on_delete=models.CASCADE, related_name="calendars"
+    )
+    group_id = models.CharField(max_length=32, blank=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    slug = models.CharField(max_length=200, blank=True)
+    calendar_type = models.CharField(max_length=32, default="event")
+    event_color = models.CharField(max_length=16, default="#039be5")
+    slot_duration = models.IntegerField(default=30)  # minutes
+    is_active = models.BooleanField(default=True)
+    team_members = models.JSONField(default=list, blank=True)  # user ids
+    created = models.DateTimeField(default=now_ms)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class SandboxAppointment(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=ghl_id)
     location = models.ForeignKey(SandboxLocation, on_delete=models.CASCADE)
     contact = models.ForeignKey(
         SandboxContact, on_delete=models.CASCADE, related_name="appointments"
     )
+    # A SandboxCalendar id (not a foreign key: rows seeded before calendars existed keep
+    # the random id they were given).
     calendar_id = models.CharField(max_length=32, default=ghl_id)
     group_id = models.CharField(max_length=32, blank=True)
     title = models.CharField(max_length=300)
+    # The event's status on GET /contacts/{id}/appointments ("booked").
     status = models.CharField(max_length=32, default="booked")
+    # appointmentStatus: new | confirmed | cancelled | showed | noshow | invalid.
+    appointment_status = models.CharField(max_length=16, default="confirmed")
     assigned_user_id = models.CharField(max_length=32, blank=True)
     notes = models.TextField(blank=True)
+    description = models.TextField(blank=True)
     address = models.CharField(max_length=300, blank=True)
+    meeting_location_type = models.CharField(max_length=16, default="default")
+    source = models.CharField(max_length=64, blank=True)
     start_time = models.DateTimeField()
     end_time = models.DateTimeField()
     date_added = models.DateTimeField(default=now_ms)
@@ -479,3 +512,75 @@ class SandboxYourAppCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+def _yourapp_id(prefix: str) -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def yourapp_task_id() -> str:
+    return _yourapp_id("task_")
+
+
+def yourapp_note_id() -> str:
+    return _yourapp_id("note_")
+
+
+def yourapp_appointment_id() -> str:
+    return _yourapp_id("appt_")
+
+
+class SandboxYourAppTask(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=yourapp_task_id)
+    contact = models.ForeignKey(
+        SandboxYourAppContact, on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField(max_length=300)
+    due_date = models.DateTimeField(null=True, blank=True)
+    completed = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now_ms)
+    updated_at = models.DateTimeField(default=now_ms, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at", "id"], name="sb_ya_task_upd")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SandboxYourAppNote(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=yourapp_note_id)
+    contact = models.ForeignKey(
+        SandboxYourAppContact, on_delete=models.CASCADE, related_name="contact_notes"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=now_ms)
+    updated_at = models.DateTimeField(default=now_ms, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at", "id"], name="sb_ya_note_upd")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class SandboxYourAppAppointment(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=yourapp_appointment_id)
+    contact = models.ForeignKey(
+        SandboxYourAppContact, on_delete=models.CASCADE, related_name="appointments"
+    )
+    title = models.CharField(max_length=300)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=16, default="confirmed")
+    created_at = models.DateTimeField(default=now_ms)
+    updated_at = models.DateTimeField(default=now_ms, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at", "id"], name="sb_ya_appt_upd")]
+
+    def __str__(self) -> str:
+        return self.title

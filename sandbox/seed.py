@@ -8,10 +8,12 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from sandbox.models import (
     SandboxAppointment,
     SandboxBusiness,
+    SandboxCalendar,
     SandboxCampaign,
     SandboxContact,
     SandboxCustomField,
@@ -169,6 +171,7 @@ def seed() -> dict:
     rng = random.Random(42)
     loc_ids = [_id(rng) for _ in range(3)]
     if SandboxLocation.objects.filter(pk=loc_ids[0]).exists():
+        seed_calendars()  # databases seeded before calendars existed get them now
         return {
             "created": False,
             "contacts": SandboxContact.objects.filter(location_id=loc_ids[0]).count(),
@@ -294,11 +297,13 @@ def seed() -> dict:
             date_added=contact.date_updated,
             date_updated=contact.date_updated,
         )
+    calendar = seed_calendars()[main.id][0]
     for contact in contacts[:5]:
         start = (now + timedelta(days=rng.randint(1, 21))).replace(minute=0, second=0)
         SandboxAppointment.objects.create(
             id=_id(rng),
             location=main,
+            calendar_id=calendar.id,
             contact=contact,
             title="Dental cleaning",
             assigned_user_id=users[1].id,
@@ -319,3 +324,40 @@ def seed() -> dict:
             source="walk-in",
         )
     return {"created": True, "contacts": len(contacts)}
+
+
+CALENDARS = [
+    ("Consultations", "30-minute first visits and follow-ups.", 30, "#039be5"),
+    ("Cleanings", "Dental cleanings and check-ups.", 45, "#33b679"),
+]
+
+
+def seed_calendars() -> dict[str, list[SandboxCalendar]]:
+    """Two calendars per location, with ids derived from the location's id (idempotent,
+    and independent of seed()'s random sequence so older databases keep their ids)."""
+    out: dict[str, list[SandboxCalendar]] = {}
+    for location in SandboxLocation.objects.order_by("created", "id"):
+        rng = random.Random(f"calendars:{location.id}")
+        users = list(location.users.order_by("pk").values_list("pk", flat=True))
+        rows = []
+        for name, description, minutes, color in CALENDARS:
+            calendar, created = SandboxCalendar.objects.get_or_create(
+                id=_id(rng),
+                defaults={
+                    "location": location,
+                    "name": name,
+                    "description": description,
+                    "slug": f"{slugify(location.name)}-{slugify(name)}",
+                    "slot_duration": minutes,
+                    "event_color": color,
+                    "team_members": users,
+                },
+            )
+            rows.append(calendar)
+            if created and len(rows) == 1:
+                # Appointments seeded before calendars existed move to the first one.
+                SandboxAppointment.objects.filter(location=location).exclude(
+                    calendar_id__in=SandboxCalendar.objects.values("pk")
+                ).update(calendar_id=calendar.id)
+        out[location.id] = rows
+    return out

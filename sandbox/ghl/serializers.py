@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.dateparse import parse_datetime
 
-from sandbox.models import SandboxAppointment, SandboxContact, SandboxNote, SandboxTask
+from sandbox.models import (
+    SandboxAppointment,
+    SandboxCalendar,
+    SandboxContact,
+    SandboxNote,
+    SandboxTask,
+)
 
 # --- Formatting -------------------------------------------------------------------------
 
@@ -115,7 +122,12 @@ WEBHOOK_CONTACT_FIELDS = [
 
 def contact_event(c: SandboxContact) -> dict:
     full = contact_to_dict(c)
-    return {k: full[k] for k in WEBHOOK_CONTACT_FIELDS}
+    event = {k: full[k] for k in WEBHOOK_CONTACT_FIELDS}
+    # Webhooks carry dateOfBirth as an ISO instant ("2000-01-05T00:00:00.000Z",
+    # ContactTagUpdate.json), the API as the stored date.
+    dob = parse_when(c.date_of_birth) if c.date_of_birth else None
+    event["dateOfBirth"] = iso(dob) if dob else None
+    return event
 
 
 def task_to_dict(t: SandboxTask) -> dict:
@@ -174,9 +186,126 @@ def event_to_dict(a: SandboxAppointment) -> dict:
         "locationId": a.location_id,
         "contactId": a.contact_id,
         "groupId": _n(a.group_id),
-        "appointmentStatus": a.status,
+        "appointmentStatus": a.appointment_status,
         "users": [a.assigned_user_id] if a.assigned_user_id else [],
         "dateAdded": a.date_added.astimezone(UTC).strftime(fmt),
         "dateUpdated": a.date_updated.astimezone(UTC).strftime(fmt),
         "assignedResources": [],
     }
+
+
+# --- Calendars (calendars.json) ---------------------------------------------------------
+
+
+def local_iso(dt: datetime, tz_name: str) -> str:
+    """An instant in the location's time zone with its offset ("2023-09-25T16:00:00+05:30"),
+    as calendar events and appointment webhooks carry them."""
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return dt.astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def calendar_to_dict(c: SandboxCalendar) -> dict:
+    return {
+        "id": c.id,
+        "locationId": c.location_id,
+        "groupId": _n(c.group_id),
+        "name": c.name,
+        "description": c.description,
+        "slug": c.slug,
+        "widgetSlug": c.slug,
+        "calendarType": c.calendar_type,
+        "widgetType": "classic",
+        "eventTitle": "{{contact.name}}",
+        "eventColor": c.event_color,
+        "isActive": c.is_active,
+        "teamMembers": [
+            {"userId": u, "priority": 0.5, "meetingLocationType": "custom"}
+            for u in c.team_members or []
+        ],
+        "slotDuration": c.slot_duration,
+        "slotDurationUnit": "mins",
+        "slotInterval": c.slot_duration,
+        "slotIntervalUnit": "mins",
+        "autoConfirm": True,
+        "allowReschedule": True,
+        "allowCancellation": True,
+    }
+
+
+def _appointment_common(a: SandboxAppointment) -> dict:
+    tz = a.location.timezone
+    return {
+        "id": a.id,
+        "address": a.address,
+        "title": a.title,
+        "calendarId": a.calendar_id,
+        "contactId": a.contact_id,
+        "groupId": _n(a.group_id),
+        "appointmentStatus": a.appointment_status,
+        "assignedUserId": _n(a.assigned_user_id),
+        "users": [a.assigned_user_id] if a.assigned_user_id else [],
+        "notes": a.notes,
+        "startTime": local_iso(a.start_time, tz),
+        "endTime": local_iso(a.end_time, tz),
+        "dateAdded": local_iso(a.date_added, tz),
+        "dateUpdated": local_iso(a.date_updated, tz),
+    }
+
+
+def calendar_event_to_dict(a: SandboxAppointment) -> dict:
+    """CalendarEventDTO: GET /calendars/events and /calendars/events/appointments/{id}."""
+    return {
+        **_appointment_common(a),
+        "locationId": a.location_id,
+        "description": a.description,
+        "isRecurring": False,
+        "assignedResources": [],
+        "createdBy": {"source": a.source or None, "userId": None},
+    }
+
+
+def appointment_to_dict(a: SandboxAppointment) -> dict:
+    """AppointmentSchemaResponse: what create and update answer (no envelope)."""
+    common = _appointment_common(a)
+    return {
+        "id": a.id,
+        "calendarId": a.calendar_id,
+        "locationId": a.location_id,
+        "contactId": a.contact_id,
+        "startTime": common["startTime"],
+        "endTime": common["endTime"],
+        "title": a.title,
+        "meetingLocationType": a.meeting_location_type,
+        "appointmentStatus": a.appointment_status,
+        "assignedUserId": common["assignedUserId"],
+        "address": a.address,
+        "isRecurring": False,
+    }
+
+
+APPOINTMENT_WEBHOOK_FIELDS = [
+    "id",
+    "address",
+    "title",
+    "calendarId",
+    "contactId",
+    "groupId",
+    "appointmentStatus",
+    "assignedUserId",
+    "users",
+    "notes",
+    "source",
+    "startTime",
+    "endTime",
+    "dateAdded",
+    "dateUpdated",
+]
+
+
+def appointment_event(a: SandboxAppointment) -> dict:
+    """The payload of Appointment{Create,Update,Delete}: the record under "appointment"."""
+    record = {**_appointment_common(a), "source": a.source or None}
+    return {"appointment": {k: record[k] for k in APPOINTMENT_WEBHOOK_FIELDS}}

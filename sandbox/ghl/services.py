@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from sandbox.models import (
+    SandboxAppointment,
     SandboxContact,
     SandboxCustomField,
     SandboxLocation,
@@ -17,6 +18,10 @@ from sandbox.models import (
 
 from . import webhooks
 from .serializers import (  # noqa: F401  (re-exported for views)
+    appointment_event,
+    appointment_to_dict,
+    calendar_event_to_dict,
+    calendar_to_dict,
     contact_event,
     contact_to_dict,
     event_to_dict,
@@ -309,3 +314,27 @@ def delete_note(note: SandboxNote) -> None:
     location_id = note.contact.location_id
     note.delete()
     webhooks.emit("NoteDelete", payload, location_id)
+
+
+def create_appointment(contact: SandboxContact, **fields) -> SandboxAppointment:
+    appointment = SandboxAppointment.objects.create(
+        location_id=contact.location_id, contact=contact, **fields
+    )
+    webhooks.emit("AppointmentCreate", appointment_event(appointment), contact.location_id)
+    return appointment
+
+
+def update_appointment(appointment: SandboxAppointment, **fields) -> SandboxAppointment:
+    for key, value in fields.items():
+        setattr(appointment, key, value)
+    appointment.date_updated = now_ms()
+    appointment.save()
+    webhooks.emit("AppointmentUpdate", appointment_event(appointment), appointment.location_id)
+    return appointment
+
+
+def delete_appointment(appointment: SandboxAppointment) -> None:
+    payload = appointment_event(appointment)
+    location_id = appointment.location_id
+    appointment.delete()
+    webhooks.emit("AppointmentDelete", payload, location_id)

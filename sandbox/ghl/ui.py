@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_protect
 
 from sandbox.models import (
+    SandboxAppointment,
+    SandboxCalendar,
     SandboxContact,
     SandboxLocation,
     SandboxSettings,
@@ -22,6 +24,7 @@ from sandbox.models import (
 
 from . import ratelimit, services
 from . import webhooks as wh
+from .calendars import APPOINTMENT_STATUSES
 from .pages import render_page
 
 
@@ -53,6 +56,48 @@ class TaskForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea)
+
+
+class AppointmentForm(forms.Form):
+    calendarId = forms.CharField(max_length=32)
+    title = forms.CharField(max_length=300, required=False)
+    startTime = forms.DateTimeField()
+    endTime = forms.DateTimeField(required=False)
+    appointmentStatus = forms.ChoiceField(choices=[(s, s) for s in APPOINTMENT_STATUSES])
+    address = forms.CharField(max_length=300, required=False)
+    notes = forms.CharField(required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, location_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location_id = location_id
+
+    def clean(self):
+        data = super().clean()
+        calendar = SandboxCalendar.objects.filter(
+            pk=data.get("calendarId"), location_id=self.location_id
+        ).first()
+        if calendar is None:
+            self.add_error("calendarId", "Unknown calendar")
+            return data
+        start = data.get("startTime")
+        if start is not None:
+            end = data.get("endTime") or start + timezone.timedelta(minutes=calendar.slot_duration)
+            if end <= start:
+                self.add_error("endTime", "endTime must be after startTime")
+            data["endTime"] = end
+        return data
+
+    def model_values(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "calendar_id": d["calendarId"],
+            "title": d["title"].strip() or "Appointment",
+            "start_time": d["startTime"],
+            "end_time": d["endTime"],
+            "appointment_status": d["appointmentStatus"],
+            "address": d["address"].strip(),
+            "notes": d["notes"],
+        }
 
 
 class SettingsForm(forms.Form):
@@ -178,7 +223,11 @@ def contact_detail(request, contact_id):
         "notes": contact.notes.order_by("-date_added"),
         "task_form": TaskForm(),
         "note_form": NoteForm(),
+        "appointments": contact.appointments.order_by("start_time", "id"),
+        "calendars": SandboxCalendar.objects.filter(location_id=contact.location_id),
+        "statuses": APPOINTMENT_STATUSES,
         "saved": request.GET.get("saved") == "1",
+        "appointment_error": request.GET.get("appointment_error") == "1",
     }
     return render_page(request, "sandbox/ghl/ui_contact.html", context, status=status)
 
@@ -235,6 +284,54 @@ def note_add(request, contact_id):
         with wh.atomic():
             services.create_note(contact, body=form.cleaned_data["body"])
     return HttpResponseRedirect(_ui("ui-contact", contact.id))
+
+
+def _appointment(contact_id: str, appointment_id: str) -> SandboxAppointment:
+    appointment = SandboxAppointment.objects.filter(
+        pk=appointment_id, contact_id=contact_id
+    ).first()
+    if appointment is None:
+        raise Http404("Appointment not found")
+    return appointment
+
+
+@csrf_protect
+def appointment_add(request, contact_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    contact = _contact(contact_id)
+    form = AppointmentForm(request.POST, location_id=contact.location_id)
+    if not form.is_valid():
+        return HttpResponseRedirect(_ui("ui-contact", contact.id) + "?appointment_error=1")
+    calendar = SandboxCalendar.objects.get(pk=form.cleaned_data["calendarId"])
+    with wh.atomic():
+        services.create_appointment(
+            contact, **form.model_values(), group_id=calendar.group_id, source="sandbox ui"
+        )
+    return HttpResponseRedirect(_ui("ui-contact", contact.id) + "#appointments")
+
+
+@csrf_protect
+def appointment_edit(request, contact_id, appointment_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    appointment = _appointment(contact_id, appointment_id)
+    form = AppointmentForm(request.POST, location_id=appointment.location_id)
+    if not form.is_valid():
+        return HttpResponseRedirect(_ui("ui-contact", contact_id) + "?appointment_error=1")
+    with wh.atomic():
+        services.update_appointment(appointment, **form.model_values())
+    return HttpResponseRedirect(_ui("ui-contact", contact_id) + "#appointments")
+
+
+@csrf_protect
+def appointment_delete(request, contact_id, appointment_id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    appointment = _appointment(contact_id, appointment_id)
+    with wh.atomic():
+        services.delete_appointment(appointment)
+    return HttpResponseRedirect(_ui("ui-contact", contact_id) + "#appointments")
 
 
 @csrf_protect

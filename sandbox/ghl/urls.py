@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import contacts, control, locations, oauth, relations, search, tasks_notes, ui
+from . import calendars, contacts, control, locations, oauth, relations, search, tasks_notes, ui
 
 app_name = "ghl"
 
@@ -38,6 +38,16 @@ urlpatterns = [
     ),
     path(f"{C}/campaigns/<str:campaignId>", relations.contact_campaign, name="campaign"),
     path(f"{C}/workflow/<str:workflowId>", relations.contact_workflow, name="workflow"),
+    # Calendars (calendars.json): calendars and appointments. Literal paths first.
+    re_path(r"^calendars/?$", calendars.calendars_root, name="calendars"),
+    path("calendars/events", calendars.events_root, name="calendar-events"),
+    path("calendars/events/appointments", calendars.appointments_root, name="appointments-root"),
+    path(
+        "calendars/events/appointments/<str:eventId>",
+        calendars.appointment_detail,
+        name="appointment",
+    ),
+    path("calendars/events/<str:eventId>", calendars.event_detail, name="calendar-event"),
     # Locations (locations.json): the location's own details
     path("locations/<str:locationId>", locations.location_detail, name="location"),
     path("locations/<str:locationId>/customFields", locations.custom_fields, name="custom-fields"),
@@ -60,6 +70,21 @@ urlpatterns = [
         name="ui-task-complete",
     ),
     path("_ui/contacts/<str:contact_id>/notes", ui.note_add, name="ui-note-add"),
+    path(
+        "_ui/contacts/<str:contact_id>/appointments",
+        ui.appointment_add,
+        name="ui-appointment-add",
+    ),
+    path(
+        "_ui/contacts/<str:contact_id>/appointments/<str:appointment_id>",
+        ui.appointment_edit,
+        name="ui-appointment-edit",
+    ),
+    path(
+        "_ui/contacts/<str:contact_id>/appointments/<str:appointment_id>/delete",
+        ui.appointment_delete,
+        name="ui-appointment-delete",
+    ),
     path("_ui/webhooks", ui.webhooks, name="ui-webhooks"),
     path("_ui/settings", ui.settings_form, name="ui-settings"),
 ]

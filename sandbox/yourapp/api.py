@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sandbox.ghl.api import retry_locked
 from sandbox.models import SandboxYourAppConfig, SandboxYourAppContact
 
-from . import services, webhooks
+from . import children, services, webhooks
 from .common import BadJSON, bump, error, maybe_fault, parse_object
 
 MAX_PER_PAGE = 200
@@ -115,14 +115,8 @@ def _datetime_param(request, name: str):
     return value
 
 
-def list_contacts(request):
-    qs = SandboxYourAppContact.objects.all()
-    email = (request.GET.get("email") or "").strip()
-    if email:
-        qs = qs.filter(email_lower=email.lower())
-    external_id = (request.GET.get("external_id") or "").strip()
-    if external_id:
-        qs = qs.filter(external_id=external_id)
+def _page(request, qs, serialize: Callable) -> JsonResponse:
+    """One page of `qs` changed since `updated_since` (inclusive), oldest first."""
     since = _datetime_param(request, "updated_since")
     if since is not None:
         qs = qs.filter(updated_at__gte=since)
@@ -133,12 +127,23 @@ def list_contacts(request):
     rows = qs.order_by("updated_at", "id")[start : start + per_page]
     return JsonResponse(
         {
-            "data": [services.to_dict(c) for c in rows],
+            "data": [serialize(row) for row in rows],
             "page": page,
             "per_page": per_page,
             "total": total,
         }
     )
+
+
+def list_contacts(request):
+    qs = SandboxYourAppContact.objects.all()
+    email = (request.GET.get("email") or "").strip()
+    if email:
+        qs = qs.filter(email_lower=email.lower())
+    external_id = (request.GET.get("external_id") or "").strip()
+    if external_id:
+        qs = qs.filter(external_id=external_id)
+    return _page(request, qs, services.to_dict)
 
 
 def create_contact(request):
@@ -177,6 +182,86 @@ def delete_contact(request, contact_id):
     return HttpResponse(status=204)
 
 
+def _tags(request, contact_id, *, add: bool):
+    data = _body(request)
+    contact = children.change_tags(_get(contact_id, lock=True), data.get("tags"), add=add)
+    return JsonResponse(services.to_dict(contact))
+
+
+def add_tags(request, contact_id):
+    return _tags(request, contact_id, add=True)
+
+
+def remove_tags(request, contact_id):
+    return _tags(request, contact_id, add=False)
+
+
+# --- tasks, notes, appointments ---------------------------------------------------------
+
+
+def _kind(kind: str) -> children.Kind:
+    found = children.KINDS.get(kind)
+    if found is None:
+        raise Fail(error(404, "not_found"))
+    return found
+
+
+def _child(kind: children.Kind, record_id: str, lock: bool = False):
+    qs = kind.model.objects.filter(pk=record_id)
+    if lock:
+        qs = qs.select_for_update()
+    row = qs.first()
+    if row is None:
+        raise Fail(error(404, "not_found"))
+    return row
+
+
+def list_children(request, kind):
+    k = _kind(kind)
+    qs = k.model.objects.all()
+    contact_id = (request.GET.get("contact_id") or "").strip()
+    if contact_id:
+        qs = qs.filter(contact_id=contact_id)
+    return _page(request, qs, lambda row: children.to_dict(k, row))
+
+
+def create_child(request, kind):
+    k = _kind(kind)
+    row = children.create(k, _body(request))
+    return JsonResponse(children.to_dict(k, row), status=201)
+
+
+def get_child(request, kind, record_id):
+    k = _kind(kind)
+    return JsonResponse(children.to_dict(k, _child(k, record_id)))
+
+
+def _write_child(request, kind, record_id, *, replace: bool):
+    k = _kind(kind)
+    data = _body(request)
+    row = children.update(k, _child(k, record_id, lock=True), data, replace=replace)
+    return JsonResponse(children.to_dict(k, row))
+
+
+def put_child(request, kind, record_id):
+    return _write_child(request, kind, record_id, replace=True)
+
+
+def patch_child(request, kind, record_id):
+    return _write_child(request, kind, record_id, replace=False)
+
+
+def delete_child(request, kind, record_id):
+    k = _kind(kind)
+    children.delete(k, _child(k, record_id, lock=True))
+    return HttpResponse(status=204)
+
+
+children_root = endpoint({"GET": list_children, "POST": create_child})
+child_detail = endpoint(
+    {"GET": get_child, "PUT": put_child, "PATCH": patch_child, "DELETE": delete_child}
+)
+contact_tags = endpoint({"POST": add_tags, "DELETE": remove_tags})
 contacts_root = endpoint({"GET": list_contacts, "POST": create_contact})
 contact_detail = endpoint(
     {"GET": get_contact, "PUT": put_contact, "PATCH": patch_contact, "DELETE": delete_contact}

@@ -7,11 +7,14 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox.models import (
+    SandboxYourAppAppointment,
     SandboxYourAppConfig,
     SandboxYourAppContact,
     SandboxYourAppCounter,
     SandboxYourAppDelivery,
     SandboxYourAppEvent,
+    SandboxYourAppNote,
+    SandboxYourAppTask,
 )
 
 from .common import BadJSON, counters, error, parse_object
@@ -105,6 +108,9 @@ def stats_dict() -> dict:
         "hook_requests": values.get("hook_requests", 0),
         "duplicate_events": values.get("duplicate_events", 0),
         "contacts": SandboxYourAppContact.objects.count(),
+        "tasks": SandboxYourAppTask.objects.count(),
+        "notes": SandboxYourAppNote.objects.count(),
+        "appointments": SandboxYourAppAppointment.objects.count(),
     }
 
 
@@ -117,7 +123,7 @@ def reset(request):
     if request.method != "POST":
         return error(405, "method_not_allowed")
     with transaction.atomic():
-        SandboxYourAppContact.objects.all().delete()
+        SandboxYourAppContact.objects.all().delete()  # and their tasks, notes, appointments
         SandboxYourAppEvent.objects.all().delete()
         SandboxYourAppDelivery.objects.all().delete()
         SandboxYourAppCounter.objects.all().delete()

@@ -20,7 +20,7 @@ from sandbox.models import (
     SandboxYourAppEvent,
 )
 
-from . import services, webhooks
+from . import services, ui_children, webhooks
 from .control import apply_config, stats_dict
 
 EVENTS_SHOWN = 50
@@ -206,6 +206,8 @@ def contact_detail(request, contact_id):
         "data_json": json.dumps(services.to_dict(contact), indent=2, ensure_ascii=False),
         "form": form,
         "saved": request.GET.get("saved") == "1",
+        "problem": (request.GET.get("problem") or "")[:500],
+        **ui_children.context(contact),
     }
     return render_page(request, "sandbox/yourapp/contact.html", context, status=status)
 

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from sandbox.ghl.control import mint_pit
 
 DEFAULT_SCOPES = (
-    "contacts.readonly contacts.write locations.readonly locations/customFields.readonly"
+    "contacts.readonly contacts.write locations.readonly locations/customFields.readonly "
+    "calendars.readonly calendars/events.readonly calendars/events.write"
 )
 
 
