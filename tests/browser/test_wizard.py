@@ -75,13 +75,13 @@ def test_new_user_sets_up_an_integration(page, live_server, owner_with_ghl, your
     preview = page.locator("#preview-result")
     before = preview.inner_text()
     assert "first_name" in before
-    # Customise one row: the tags get a constant instead of the GHL tags.
-    tags_row = page.locator("tr.map-row", has=page.locator("input[value=tags]"))
-    tags_row.locator("input[aria-label='Source field']").fill("")
-    tags_row.locator("input[aria-label=Constant]").fill('["from-wizard"]')
+    # Customise one row: the company gets a constant instead of GHL's company name.
+    company_row = page.locator("tr.map-row", has=page.locator("input[value=company]"))
+    company_row.locator("input[aria-label='Source field']").fill("")
+    company_row.locator("input[aria-label=Constant]").fill("From the wizard")
     page.wait_for_function(
         "(document.querySelector('#preview-result') || {innerText: ''}).innerText"
-        ".includes('from-wizard')"
+        ".includes('From the wizard')"
     )
     shot(page, "wizard-06-map-preview")
     page.click("#next")

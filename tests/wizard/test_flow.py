@@ -65,10 +65,11 @@ def test_it_walks_from_template_to_published_backfill(client, owner, ghl_conn, a
     for n, rule in enumerate(rows):
         data[f"r{n}-target"] = rule["target"]
         data[f"r{n}-source"] = rule.get("source", "")
+    last = rows[-1]["target"]  # tags have a step of their own: this is a plain field
     data[f"r{len(rows) - 1}-source"] = ""
-    data[f"r{len(rows) - 1}-const"] = '["vip"]'
+    data[f"r{len(rows) - 1}-const"] = "VIP Co"
     preview = client.post(url("preview", integration), data, HTTP_HX_REQUEST="true")
-    assert preview.status_code == 200 and "vip" in preview.content.decode()
+    assert preview.status_code == 200 and "VIP Co" in preview.content.decode()
 
     data["r0-transforms"] = "upper"
     bad = dict(data, **{"r1-transforms": "nope"})
@@ -79,7 +80,7 @@ def test_it_walks_from_template_to_published_backfill(client, owner, ghl_conn, a
     saved = client.post(url("map", integration) + f"?flow={flow_key}", data)
     assert saved.status_code == 302
     mapping = Integration.objects.get(pk=integration.pk).draft["flows"][0]["steps"][0]["mapping"]
-    assert {"target": "tags", "const": ["vip"]} in mapping
+    assert {"target": last, "const": "VIP Co"} in mapping
     assert mapping[0]["transforms"] == [{"name": "upper"}]
 
     dry = client.post(url("dry_run", integration), {"flow": flow_key}, HTTP_HX_REQUEST="true")
