@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.connectors.base import ConnectorError, ErrorKind
+from integrations.locks import LockTimeout, named_lock
 from integrations.models import Connection, RecordLink, Run
 
 
@@ -162,19 +167,109 @@ def record(
                 right_record=target_record,
                 **values,
             )
-    except IntegrityError:  # a concurrent run linked it first; update that one
-        return record(
-            run=run,
-            object_type=object_type,
-            source=source,
-            source_record=source_record,
-            source_data=source_data,
-            source_keys=source_keys,
-            target=target,
-            target_record=target_record,
-            written=written,
-            label=label,
+    except IntegrityError:
+        pass
+    # Either a concurrent run linked this source record first (update that link, once), or
+    # the target record is linked to another source record: two records would share it.
+    side = find(object_type, source, source_record, target, include_deleted=True)
+    if side is None:
+        refuse_shared_target(object_type, source, source_record, target, target_record)
+        raise ConnectorError(
+            f"could not link {object_type} {source_record} to {target_record} in {target}",
+            permanent=True,
         )
+    return record(
+        run=run,
+        object_type=object_type,
+        source=source,
+        source_record=source_record,
+        source_data=source_data,
+        source_keys=source_keys,
+        target=target,
+        target_record=target_record,
+        written=written,
+        label=label,
+        side=side,
+    )
+
+
+def _owner(
+    object_type: str, source: Connection, source_record: str, target: Connection, target_record: str
+) -> RecordLink | None:
+    """The link (live or tombstone) that ties `target_record` to another source record."""
+    return (
+        RecordLink.objects.filter(object_type=object_type)
+        .filter(
+            (
+                Q(left=source, right=target, right_record=target_record)
+                & ~Q(left_record=source_record)
+            )
+            | (
+                Q(right=source, left=target, left_record=target_record)
+                & ~Q(right_record=source_record)
+            )
+        )
+        .order_by("deleted_at", "pk")
+        .first()
+    )
+
+
+def refuse_shared_target(
+    object_type: str,
+    source: Connection,
+    source_record: str,
+    target: Connection,
+    target_record: str,
+    *,
+    found_by: str = "",
+) -> None:
+    """Raise a validation error when `target_record` already belongs to another record.
+
+    A create that dedupes by email finds the target record another source record (with the
+    same email) is linked to: writing it would make two source records share one target,
+    each overwriting the other. The operator has to merge the duplicates or tell them apart.
+    """
+    link = _owner(object_type, source, source_record, target, target_record)
+    if link is None or (link.deleted_at is not None and not found_by):
+        return
+    other = link.left_record if link.left_id == source.pk else link.right_record
+    app = source.connector.label
+    why = f"has the same {found_by}" if found_by else "was matched to it as well"
+    fix = f"change the {found_by} of one of them" if found_by else "unlink one of them"
+    raise ConnectorError(
+        f"{target} {object_type} {target_record} is already linked to {app} {object_type} "
+        f"{other}; {app} {object_type} {source_record} {why} — merge them in {app} or {fix}",
+        permanent=True,
+        kind=ErrorKind.VALIDATION,
+    )
+
+
+@contextmanager
+def writing(
+    object_type: str, source: Connection, source_record: str, target: Connection
+) -> Iterator[None]:
+    """One run at a time looks up, writes and links one source record in one target.
+
+    Without it a create event and an update event of a new record, run at once, both find
+    no link and both create. A Redis lock in production, a file lock embedded.
+    """
+    name = f"record:{object_type}:{source.pk}:{source_record}:{target.pk}"
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(
+                named_lock(
+                    name,
+                    timeout=float(getattr(settings, "RUN_LEASE_SECONDS", 300)),
+                    wait=float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30)),
+                )
+            )
+        except LockTimeout as exc:
+            raise ConnectorError(
+                f"another run is still writing {object_type} {source_record} to {target}",
+                kind=ErrorKind.TRANSIENT,
+                retry_after=5,
+            ) from exc
+        yield
 
 
 def mark_deleted(side: Side, run: Run) -> None:
