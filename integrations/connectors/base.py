@@ -7,6 +7,7 @@ with a clear message.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -193,8 +194,26 @@ class Connector:
         raise NotImplementedError(f"{self.label} cannot read sample records")
 
     def poll(self, trigger_config: dict[str, Any], cursor: str) -> tuple[list[dict[str, Any]], str]:
-        """Records changed since `cursor` (oldest first) and the cursor to store next."""
+        """Records changed since `cursor` (oldest first) and the cursor to store next.
+
+        `trigger_config["max_records"]`, when given, caps how many (a preview); otherwise
+        every record is read.
+        """
         raise NotImplementedError(f"{self.label} has no polling trigger")
+
+    def poll_pages(
+        self, trigger_config: dict[str, Any], cursor: str
+    ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        """The same records page by page, each page with the cursor after it: backfills and
+        full syncs queue each page as it comes. By default, one page from `poll`."""
+        yield self.poll(trigger_config, cursor)
+
+    def get_record(
+        self, object_type: str, record_id: str, parent_id: str = ""
+    ) -> dict[str, Any] | None:
+        """One record as the app has it now, None when it is gone (a child may need its
+        parent's id)."""
+        raise NotImplementedError(f"{self.label} cannot read one {object_type} record")
 
     def authorization_url(self, state: str, scopes: list[str]) -> str:
         raise NotImplementedError(f"{self.label} does not connect through OAuth")
