@@ -47,11 +47,11 @@ def _existing(target: Connection, step: dict[str, Any], payload: dict[str, Any])
     return str(found), (record if isinstance(record, dict) else None)
 
 
-def _get(target: Connection, object_type: str, record_id: str) -> Any:
-    """The linked record as the target app has it now (its `<object>.get`, if any)."""
+def _get(target: Connection, object_type: str, record_id: str, parent_id: str = "") -> Any:
+    """The linked record as the target app has it now (None when it cannot be read)."""
     try:
-        return target.connector.call(f"{object_type}.get", id=record_id)
-    except (ConnectorError, TypeError):
+        return target.connector.get_record(object_type, record_id, parent_id)
+    except (ConnectorError, NotImplementedError):
         return None
 
 
