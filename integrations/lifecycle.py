@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import bulk
-from integrations.connectors.base import ConnectorError
 from integrations.models import (
     AuditEntry,
     Backfill,
@@ -69,39 +68,19 @@ def backfillable(flow: Flow) -> bool:
     return flow.source.connector.can_poll()
 
 
-def start_backfill(flow: Flow, user: Any, *, limit: int = bulk.MAX_RECORDS) -> Backfill:
-    """List the source's existing records and queue a run for each (in the caller).
+def start_backfill(flow: Flow, user: Any) -> Backfill:
+    """Create the backfill and send the task that lists the source's records page by page
+    (`polling.fill_batch`, in a worker); nothing is read here.
 
     Raises BulkRefused for a flow that deletes: it must never run over every record.
     """
+    from integrations.sync import polling
+
     bulk.check_allowed(flow)
-    backfill = Backfill.objects.create(flow=flow)
-    config = dict(flow.trigger_config or {})
-    config.setdefault("object", flow.object_type)
-    config["max_records"] = limit
-    try:
-        records, _ = flow.source.connector.poll(config, "")
-    except (ConnectorError, NotImplementedError) as exc:
-        Backfill.objects.filter(pk=backfill.pk).update(
-            status=Backfill.Status.FAILED, error=str(exc)[:500], finished=timezone.now()
-        )
-        backfill.refresh_from_db()
-        return backfill
-    queued = 0
-    with transaction.atomic():
-        for record in records:
-            run = dispatch.create_run(
-                flow,
-                record,
-                trigger="backfill",
-                event_type="backfill",
-                dedupe_key=f"backfill:{backfill.pk}:{record.get('id')}",
-                backfill=backfill,
-            )
-            queued += run is not None
-        Backfill.objects.filter(pk=backfill.pk).update(total=queued)
-    AuditEntry.record(flow.workspace, user, "flow.backfill_started", flow.name, records=queued)
-    backfill.refresh_from_db()
+    backfill = Backfill.objects.create(flow=flow, listing=True)
+    AuditEntry.record(flow.workspace, user, "flow.backfill_started", flow.name)
+    transaction.on_commit(lambda: polling.send_listing(backfill.pk))
+    backfill.refresh_from_db()  # listed already when tasks run eagerly
     return backfill
 
 
@@ -116,7 +95,8 @@ def backfill_progress(backfill: Backfill) -> dict[str, Any]:
     elapsed = max(0.001, (timezone.now() - backfill.started).total_seconds())
     rate = done / elapsed
     eta = (total - done) / rate if rate > 0 and done < total else 0.0
-    if backfill.status == Backfill.Status.RUNNING and total and done >= total:
+    listed = not backfill.listing
+    if backfill.status == Backfill.Status.RUNNING and listed and total and done >= total:
         Backfill.objects.filter(pk=backfill.pk, status=Backfill.Status.RUNNING).update(
             status=Backfill.Status.DONE, finished=timezone.now()
         )
@@ -129,6 +109,7 @@ def backfill_progress(backfill: Backfill) -> dict[str, Any]:
         "rate": rate,
         "eta_seconds": eta,
         "finished": backfill.status != Backfill.Status.RUNNING,
+        "listing": backfill.listing,
     }
 
 
@@ -146,9 +127,8 @@ def finish_batches(send: Callable[[int], None]) -> int:
     how many records were checked, written, unchanged and failed.
     """
     closed = 0
-    for backfill in Backfill.objects.filter(status=Backfill.Status.RUNNING).select_related(
-        "flow__integration"
-    ):
+    running = Backfill.objects.filter(status=Backfill.Status.RUNNING, listing=False)
+    for backfill in running.select_related("flow__integration"):
         if backfill.runs.exclude(
             status__in=[
                 RunStatus.SUCCEEDED,
@@ -158,7 +138,7 @@ def finish_batches(send: Callable[[int], None]) -> int:
             ]
         ).exists():
             continue
-        updated = Backfill.objects.filter(pk=backfill.pk, status=Backfill.Status.RUNNING).update(
+        updated = running.filter(pk=backfill.pk).update(
             status=Backfill.Status.DONE, finished=timezone.now()
         )
         if not updated:

@@ -48,6 +48,12 @@ def poll_flow(flow_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def list_batch(backfill_id: int) -> None:
+    """List a backfill's or scheduled sync's records page by page, queueing their runs."""
+    polling.fill_batch(backfill_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def test_connection(connection_id: int) -> None:
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is not None:

@@ -40,6 +40,9 @@ class Backfill(models.Model):
     flow = models.ForeignKey("integrations.Flow", models.CASCADE, related_name="backfills")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     total = models.PositiveIntegerField(default=0)
+    # The source is still being read page by page (total grows): not finished even when
+    # every run queued so far has ended.
+    listing = models.BooleanField(default=False)
     error = models.CharField(max_length=500, blank=True)
     started = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)

@@ -7,7 +7,9 @@ costs nothing), then advances the cursor.
 
 A scheduled sync (every N minutes up to daily) is a batch: "full" reads every record,
 "incremental" those changed since the last batch. Each batch is a Backfill row its runs
-point at, so its progress and summary (written, unchanged, failed) are known.
+point at, so its progress and summary (written, unchanged, failed) are known. A worker
+lists the batch's records page by page (`fill_batch`, also used by backfills), queueing
+each page's runs as it comes, so any number of records is read, never in a web request.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from integrations.connectors.base import ConnectorError
 from integrations.locks import LockTimeout, named_lock
@@ -26,6 +29,8 @@ from integrations.sync.destructive import destructive_steps
 from integrations.sync.dispatch import create_run
 
 log = logging.getLogger(__name__)
+# Records per page when listing a source: each page is queued in one transaction.
+PAGE_SIZE = 200
 
 
 def interval(flow: Flow) -> timedelta:
@@ -62,44 +67,120 @@ def _poll(flow_id: int) -> int:
     flow = Flow.objects.select_related("integration", "source").get(pk=flow_id)
     cursor, _ = PollCursor.objects.get_or_create(flow=flow)
     now = timezone.now()
-    scheduled = flow.trigger_kind == TriggerKind.SCHEDULE
-    full = scheduled and flow.trigger_config.get("mode", "full") == "full"
-    config = {"object": flow.object_type, **flow.trigger_config}
+    cursor.last_polled_at = now
+    cursor.next_poll_at = now + interval(flow)
     if destructive_steps(flow):
         # Polling lists records that exist: a deleting step would delete each of them.
         cursor.last_error = "a deleting flow runs only on deletion events; not polled"
-        cursor.last_polled_at = now
-        cursor.next_poll_at = now + interval(flow)
         cursor.save()
         return 0
-    try:
-        records, new_value = flow.source.connector.poll(config, "" if full else cursor.value)
-    except ConnectorError as exc:
-        cursor.last_error = exc.message[:500]
-        cursor.last_polled_at = now
-        cursor.next_poll_at = now + interval(flow)
-        cursor.save()
-        return 0
-    queued = 0
-    with transaction.atomic():
-        batch = Backfill.objects.create(flow=flow) if scheduled else None
-        for record in records:
-            changed = record.get("dateUpdated") or record.get("updated_at") or ""
-            key = f"sync:{batch.pk}:{record.get('id')}" if batch else None
-            run = create_run(
-                flow,
-                record,
-                trigger="schedule" if batch else "poll",
-                event_type="scheduled sync" if batch else "poll",
-                dedupe_key=key or f"poll:{record.get('id')}:{changed}",
-                backfill=batch,
-            )
-            queued += run is not None
-        if batch is not None:
-            Backfill.objects.filter(pk=batch.pk).update(total=queued)
-        cursor.value = new_value
+    if flow.trigger_kind == TriggerKind.SCHEDULE:
+        # A batch: a worker lists every record page by page (fill_batch), with progress.
         cursor.last_error = ""
-        cursor.last_polled_at = now
-        cursor.next_poll_at = now + interval(flow)
         cursor.save()
+        batch = Backfill.objects.create(flow=flow, listing=True)
+        transaction.on_commit(lambda: send_listing(batch.pk))
+        batch.refresh_from_db()  # listed already when tasks run eagerly
+        return batch.total
+    config = {"object": flow.object_type, **flow.trigger_config, "page_size": PAGE_SIZE}
+    config.pop("max_records", None)
+    queued = 0
+    value = cursor.value
+    try:
+        for page, after in flow.source.connector.poll_pages(config, cursor.value):
+            with transaction.atomic():
+                for record in page:
+                    changed = record.get("dateUpdated") or record.get("updated_at") or ""
+                    run = create_run(
+                        flow,
+                        record,
+                        trigger="poll",
+                        event_type="poll",
+                        dedupe_key=f"poll:{record.get('id')}:{changed}",
+                    )
+                    queued += run is not None
+            value = after
+    except (ConnectorError, NotImplementedError) as exc:
+        # What was queued stays queued; the next poll starts again from the stored cursor
+        # (re-reading costs nothing: runs are deduplicated by record and change time).
+        cursor.last_error = str(exc)[:500]
+        cursor.save()
+        return queued
+    cursor.value = value
+    cursor.last_error = ""
+    cursor.save()
     return queued
+
+
+def send_listing(batch_id: int) -> None:
+    """Send the task that lists a batch; a broker that is down is logged."""
+    from integrations.tasks import list_batch
+
+    try:
+        list_batch.delay(batch_id)
+    except (OperationalError, OSError):
+        log.exception("could not send the listing of batch %s to the broker", batch_id)
+
+
+def fill_batch(batch_id: int) -> int:
+    """List a backfill's or scheduled sync's records page by page, queueing one run per
+    record as each page comes and growing `total`; returns the total.
+
+    Safe to run twice (a redelivered task): runs are deduplicated per batch and record, and
+    a batch that is listed already is left alone.
+    """
+    batch = Backfill.objects.select_related("flow__source", "flow__integration").get(pk=batch_id)
+    if not batch.listing:
+        return batch.total
+    try:
+        with named_lock(f"batch:{batch.pk}", timeout=3600, wait=1):
+            return _fill(batch)
+    except LockTimeout:
+        return 0  # another worker is listing it
+
+
+def _fill(batch: Backfill) -> int:
+    flow = batch.flow
+    scheduled = flow.trigger_kind == TriggerKind.SCHEDULE
+    incremental = scheduled and flow.trigger_config.get("mode", "full") != "full"
+    config = {"object": flow.object_type, **flow.trigger_config, "page_size": PAGE_SIZE}
+    config.pop("max_records", None)
+    cursor = ""
+    if incremental:
+        cursor = PollCursor.objects.filter(flow=flow).values_list("value", flat=True).first() or ""
+    if scheduled:
+        trigger, event_type, prefix = "schedule", "scheduled sync", "sync"
+    else:
+        trigger, event_type, prefix = "backfill", "backfill", "backfill"
+    new_cursor = cursor
+    try:
+        for page, after in flow.source.connector.poll_pages(config, cursor):
+            new_cursor = after
+            with transaction.atomic():
+                for record in page:
+                    if not isinstance(record, dict):
+                        continue
+                    create_run(
+                        flow,
+                        record,
+                        trigger=trigger,
+                        event_type=event_type,
+                        dedupe_key=f"{prefix}:{batch.pk}:{record.get('id')}",
+                        backfill=batch,
+                    )
+                Backfill.objects.filter(pk=batch.pk).update(total=batch.runs.count())
+    except (ConnectorError, NotImplementedError) as exc:
+        total = batch.runs.count()
+        Backfill.objects.filter(pk=batch.pk).update(
+            listing=False,
+            total=total,
+            status=Backfill.Status.FAILED,
+            error=f"Listing stopped after {total} records: {exc}"[:500],
+            finished=timezone.now(),
+        )
+        return total
+    total = batch.runs.count()
+    Backfill.objects.filter(pk=batch.pk).update(listing=False, total=total)
+    if incremental:
+        PollCursor.objects.filter(flow=flow).update(value=new_cursor)
+    return total
