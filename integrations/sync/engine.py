@@ -7,6 +7,7 @@ the run's status, attempts, steps and log lines are all rows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -144,8 +145,14 @@ def _source_keys(step: Step) -> list[str]:
     return links.top_keys(paths)
 
 
-def _find_existing(step: Step, connector: Any, payload: dict[str, Any]) -> str | None:
-    """Dedupe before create: look the record up by email/phone when the step says how."""
+def _find_existing(
+    step: Step, connector: Any, payload: dict[str, Any], flow: Any = None, source_id: str = ""
+) -> str | None:
+    """Dedupe before create: look the record up by email/phone when the step says how.
+
+    A record found that way but already linked to another source record is refused (a
+    validation error naming both): two source records must not share one target.
+    """
     find = (step.params or {}).get("_find")
     if not find:
         return None
@@ -161,6 +168,11 @@ def _find_existing(step: Step, connector: Any, payload: dict[str, Any]) -> str |
     found = mapping.get_path(result, find.get("result_id_path", "id"))
     if found is mapping.MISSING or not found:
         return None
+    if flow is not None:
+        by = ", ".join(str(field) for field in find.get("by", {}).values())
+        links.refuse_shared_target(
+            flow.object_type, flow.source, source_id, step.connection, str(found), found_by=by
+        )
     return str(found)
 
 
@@ -204,7 +216,8 @@ def run_step(
     resolver = refs.Resolver(run, flow, step, say, _parent_syncer(run, say))
     if step.record_mode == Step.RecordMode.TAGS:
         return tags.apply_step(run, flow, step, context, say, connector, resolver)
-    payload = mapping.apply(resolver.mapping(step.mapping, context), context)
+    rules = resolver.mapping(step.mapping, context)
+    payload = mapping.apply(rules, context)
     params = resolver.params(context)
     app = step.connection
     if not step.record_mode:
@@ -242,9 +255,15 @@ def run_step(
     if side is not None and side.unchanged(payload):
         raise Skip(f"{step.key}: unchanged since the last sync; no write needed")
 
-    target_id = side.target_record if side else _find_existing(step, connector, payload)
+    target_id = (
+        side.target_record if side else _find_existing(step, connector, payload, flow, source_id)
+    )
+    if not target_id and (step.params or {}).get("_require_link"):
+        raise Skip(f"{step.key}: {flow.object_type} {source_id} is not linked to {app}; skipped")
     if target_id:
         operation = step.update_operation or step.operation
+        # Rules marked "only_on": "create" (e.g. a new appointment's calendar) stay out.
+        payload = mapping.apply([r for r in rules if r.get("only_on") != "create"], context)
         result = connector.call(
             operation, body=payload, **{step.target_id_param: target_id}, **params
         )
@@ -272,6 +291,15 @@ def run_step(
         side=side,
     )
     return result
+
+
+def _one_writer(run: Run, step: Step, context: dict[str, Any]) -> Any:
+    """A record step holds its record's lock from the link lookup to the link write."""
+    source_id = mapping.get_path(context, step.source_id_path) if step.record_mode else None
+    if source_id is mapping.MISSING or source_id in (None, ""):
+        return contextlib.nullcontext()  # not a record step (or run_step says what is missing)
+    flow = run.flow
+    return links.writing(flow.object_type, flow.source, str(source_id), step.connection)
 
 
 class _Tracked:
@@ -320,7 +348,11 @@ def execute(run_id: int, enqueue: Enqueue) -> str | None:
 
 
 def _execute(run: Run, say: RunLog, enqueue: Enqueue) -> str:
-    context: dict[str, Any] = {"trigger": run.payload, "steps": {}}
+    context: dict[str, Any] = {
+        "trigger": run.payload,
+        "event": {"type": run.event_type, "trigger": run.trigger},
+        "steps": {},
+    }
     if run.attempt == 1:
         say.info(
             f"Started: {run.event_type or run.trigger} for {run.record_label or run.record_id}"
@@ -336,7 +368,8 @@ def _execute(run: Run, say: RunLog, enqueue: Enqueue) -> str:
             used: list[str] = []
             with http.recording() as records:
                 try:
-                    context["steps"][current.key] = run_step(run, current, context, say, used)
+                    with _one_writer(run, current, context):
+                        context["steps"][current.key] = run_step(run, current, context, say, used)
                 except Skip as skip:
                     skipped.append(str(skip))
                     say.info(str(skip))

@@ -56,7 +56,10 @@ class Resolver:
                         "is missing"
                     )
                 continue
-            bound.append({"target": rule["target"], "const": self.resolve(rule["ref"], raw)})
+            resolved = {"target": rule["target"], "const": self.resolve(rule["ref"], raw)}
+            if rule.get("only_on"):
+                resolved["only_on"] = rule["only_on"]
+            bound.append(resolved)
         return bound
 
     def params(self, context: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,18 @@ def difference(before: Any, now: Any) -> tuple[list[str], list[str]]:
     return added, removed
 
 
+def _fresh(flow: Flow, source_id: str) -> dict[str, Any] | None:
+    """The source record as its app has it now (None: the app cannot say)."""
+    getter = getattr(flow.source.connector, "get_record", None)
+    if getter is None:
+        return None
+    try:
+        record = getter(flow.object_type, source_id)
+    except NotImplementedError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def _current_tags(connector: Any, object_type: str, record_id: str) -> list[str]:
     getter = getattr(connector, "get_record", None)
     record = getter(object_type, record_id) if getter else None
@@ -65,12 +77,17 @@ def apply_step(
 ) -> dict[str, Any]:
     from integrations.sync.engine import Skip
 
-    payload = mapping.apply(resolver.mapping(step.mapping, context), context)
-    if KEY not in payload:
-        raise Skip(f"{step.key}: this event carries no tags")
     source_id = mapping.get_path(context, step.source_id_path)
     if source_id is mapping.MISSING or source_id in (None, ""):
         raise mapping.MappingError(f"the source record has no id at {step.source_id_path}")
+    # Events arrive out of order (our own create's event after our tag write): the tags
+    # that count are the record's tags now, read from the source, not the event's copy.
+    current = _fresh(flow, str(source_id))
+    if current is not None:
+        context = {**context, "trigger": current}
+    payload = mapping.apply(resolver.mapping(step.mapping, context), context)
+    if KEY not in payload:
+        raise Skip(f"{step.key}: this event carries no tags")
     target_id = resolver.resolve(flow.object_type, source_id)  # syncs the record first if new
     side = links.find(flow.object_type, flow.source, str(source_id), step.connection)
     if side is None:  # resolve() guarantees a link; a concurrent delete removed it

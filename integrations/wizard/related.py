@@ -36,9 +36,9 @@ NOTE_TO_APP = [
     {"target": "contact_id", **CONTACT_REF_GHL, "required": True},
 ]
 APPOINTMENT_TO_APP = [
-    {"target": "title", "source": "trigger.title"},
+    {"target": "title", "source": "trigger.title", "default": "Appointment"},
     {"target": "start_time", "source": "trigger.startTime", "required": True},
-    {"target": "end_time", "source": "trigger.endTime"},
+    {"target": "end_time", "source": "trigger.endTime", "required": True},
     {"target": "notes", "source": "trigger.notes"},
     {"target": "status", "source": "trigger.appointmentStatus"},
     {"target": "contact_id", **CONTACT_REF_GHL, "required": True},

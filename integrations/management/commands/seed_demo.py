@@ -9,11 +9,20 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from integrations import demo
-from integrations.models import Connection, Membership, Role, Workspace
+from integrations.models import Connection, Integration, Membership, Role, Workspace
+from integrations.wizard import starter
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo"
 GHL_LABEL = "HighLevel sandbox (demo)"
+DEMO_SCOPES = [
+    "contacts.readonly",
+    "contacts.write",
+    "locations.readonly",
+    "calendars.readonly",
+    "calendars/events.readonly",
+    "calendars/events.write",
+]
 
 
 class Command(BaseCommand):
@@ -48,7 +57,7 @@ class Command(BaseCommand):
             self.seed_integration(workspace, user)
 
     def seed_integration(self, workspace: Workspace, user: object) -> None:
-        """The demo integration "GHL contacts → Your App (demo)", against the sandbox."""
+        """The two-way demo integration (all six use cases), against the sandboxes."""
         site = settings.SITE_URL
         ghl = Connection.objects.filter(workspace=workspace, kind="ghl", label=GHL_LABEL).first()
         if ghl is None:
@@ -56,12 +65,26 @@ class Command(BaseCommand):
             call_command("sandbox_pit", stdout=out)
             pit = json.loads(out.getvalue())
             ghl = Connection(workspace=workspace, kind="ghl", label=GHL_LABEL, created_by=user)
-            ghl.scopes_requested = ghl.scopes_granted = ["contacts.readonly", "contacts.write"]
+            ghl.scopes_requested = ghl.scopes_granted = DEMO_SCOPES
             ghl.connector.connect_with_pit(pit["token"], pit["locationId"])
             ghl.account_name = ghl.account_name or "Northside Dental"
             ghl.save()
         yourapp = demo.yourapp_connection(workspace, site)
-        integration = demo.build_ghl_to_yourapp(workspace, ghl, yourapp)
+        out = io.StringIO()
+        call_command("sandbox_calendars", "--location", ghl.account_id, stdout=out)
+        calendars = json.loads(out.getvalue())
+        # The first wave's one-way demo is replaced by the two-way one (same contacts).
+        Integration.objects.filter(workspace=workspace, name=demo.DEMO_NAME).delete()
+        integration = starter.build_two_way(
+            workspace,
+            ghl,
+            yourapp,
+            calendar_id=calendars[0]["id"] if calendars else "",
+            user=user,
+        )
         # What an operator does in GHL's app settings: point its webhooks at us.
         call_command("sandbox_subscribe", f"{site}/webhooks/ghl/", "--exclusive", verbosity=0)
+        # …and what one does in Your App's settings: send its events to our inbound URL.
+        inbound = site + yourapp.connector.inbound_path
+        call_command("sandbox_yourapp_subscribe", inbound, "--exclusive", verbosity=0)
         self.stdout.write(f"demo integration ready: {integration.name}")
