@@ -234,12 +234,24 @@ def run_now(request: HttpRequest, code: UUID) -> HttpResponse:
         except ConnectorError as exc:
             messages.error(request, f"{flow.name} could not start: {exc}")
         else:
-            messages.success(
-                request, f"{flow.name}: {queued} run{'s' if queued != 1 else ''} queued."
-            )
+            messages.success(request, _started(flow.name, queued))
         return redirect(back)
     if request.method == "POST":
         messages.error(request, "Nothing was run: confirm on this page first.")
+    return _run_now_page(request, flow, back)
+
+
+def _started(name: str, queued: int) -> str:
+    if queued:
+        return f"{name}: {queued} run{'s' if queued != 1 else ''} queued."
+    # A backfill or a full sync lists its records page by page in a worker.
+    return (
+        f"{name}: started. Its records are listed in the background and their runs appear "
+        "under Runs as they are queued."
+    )
+
+
+def _run_now_page(request: HttpRequest, flow: Flow, back: str) -> HttpResponse:
     return render(
         request,
         "dashboard/run_now.html",
