@@ -52,3 +52,47 @@ class ConnectorContract:
         assert not result.ok
         assert len(result.message) > 10
         assert "Traceback" not in result.message
+
+
+class RelatedRecordsContract:
+    """For connectors that carry records under a contact (tasks, notes, appointments).
+
+    A test module supplies `good_connection`, `a_parent` (the id of a contact in the
+    sandbox), `make_child` (object type, connection, parent id → the new child's id) and
+    `child_events` (object type → an inbound event payload of a child of `a_parent`).
+    """
+
+    CHILDREN = ("task", "note", "appointment")
+
+    def test_children_declare_a_parent_the_connector_carries(self, good_connection):
+        types = good_connection.connector.object_types
+        assert "contact" in types and types["contact"].parent is None
+        for name in self.CHILDREN:
+            child = types[name]
+            assert child.parent == "contact", name
+            assert child.parent_field, name
+            assert child.parent in types, name
+
+    def test_a_child_is_read_back_under_its_parent(self, good_connection, a_parent, make_child):
+        connector = good_connection.connector
+        for name in self.CHILDREN:
+            child_id = make_child(name, good_connection, a_parent)
+            record = connector.get_record(name, child_id, a_parent)
+            assert isinstance(record, dict), name
+            assert str(record["id"]) == str(child_id), name
+            field = connector.object_types[name].parent_field
+            assert str(record[field]) == str(a_parent), name
+
+    def test_a_missing_child_reads_as_none(self, good_connection, a_parent):
+        for name in self.CHILDREN:
+            assert good_connection.connector.get_record(name, "nope404", a_parent) is None
+
+    def test_child_events_carry_the_record_and_its_parent(
+        self, good_connection, a_parent, child_events
+    ):
+        connector = good_connection.connector
+        for name in self.CHILDREN:
+            record = connector.event_record(child_events(name))
+            field = connector.object_types[name].parent_field
+            assert record.get("id"), name
+            assert str(record.get(field)) == str(a_parent), name
