@@ -60,6 +60,9 @@ def record_label(record: dict[str, Any]) -> str:
     )
     email = record.get("email")
     label = f"{name} <{email}>" if name and email else (name or email or record.get("phone") or "")
+    if not label:  # a task, note or appointment: its title or the start of its text
+        text = str(record.get("title") or record.get("body") or "")
+        label = text if len(text) <= 60 else text[:59] + "…"
     return str(label)[:200]
 
 

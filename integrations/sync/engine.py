@@ -213,7 +213,7 @@ def run_step(
     flow = flow or run.flow  # a parent synced first runs another flow's step
     if not _condition_met(step, context):
         raise Skip(f"{step.key}: its condition ({step.params['_when']['source']}) is not met")
-    resolver = refs.Resolver(run, flow, step, say, _parent_syncer(run, say))
+    resolver = refs.Resolver(run, flow, step, say, _parent_syncer(run, say), used)
     if step.record_mode == Step.RecordMode.TAGS:
         return tags.apply_step(run, flow, step, context, say, connector, resolver)
     rules = resolver.mapping(step.mapping, context)

@@ -32,7 +32,16 @@ class ParentMissing(ConnectorError):
 class Resolver:
     """Binds one step's references for one run (each id looked up once)."""
 
-    def __init__(self, run: Run, flow: Flow, step: Step, say: Any, sync_parent: SyncParent) -> None:
+    def __init__(
+        self,
+        run: Run,
+        flow: Flow,
+        step: Step,
+        say: Any,
+        sync_parent: SyncParent,
+        used: list[str] | None = None,
+    ) -> None:
+        self.used = used if used is not None else []  # names the run steps of our calls
         self.run = run
         self.flow = flow
         self.step = step
@@ -139,6 +148,8 @@ class Resolver:
         connector = self.flow.source.connector
         getter = getattr(connector, "get_record", None)
         try:
+            if getter:
+                self.used.append(f"read {object_type} from {self.flow.source}"[:100])
             record = getter(object_type, source_id) if getter else None
         except ConnectorError as exc:
             if exc.status != 404:

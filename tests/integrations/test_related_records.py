@@ -132,6 +132,8 @@ def test_tasks_follow_their_contact_and_completion_comes_back(world):
     assert run.status == RunStatus.SUCCEEDED
     assert "syncing it first" in log_of(run)
     assert run.steps.filter(step_key="push (parent)", operation="contact.create").exists()
+    assert run.steps.filter(step_key="push", operation__startswith="read contact").exists()
+    assert run.record_label == "Call back about the quote"
     assert (
         RecordLink.objects.get(object_type="task", left_record=task["id"]).right_record
         == (app_task["id"])
