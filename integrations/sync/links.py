@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +32,7 @@ def _normal(value: Any) -> Any:
     if value is None or value == [] or value == {}:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return _instant(value.strip())
     if isinstance(value, list):
         items = [_normal(v) for v in value]
         if all(isinstance(v, str) for v in items):
@@ -39,6 +41,23 @@ def _normal(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _normal(v) for k, v in sorted(value.items())}
     return value
+
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _instant(text: str) -> str:
+    """A timestamp with a zone as one UTC form (and to the second): apps write the same
+    instant as `…T10:00:00.000Z`, `…T06:00:00-04:00` or `…T10:00:00+00:00`."""
+    if not _TIMESTAMP.match(text):
+        return text
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if when.tzinfo is None:
+        return text
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def top_keys(paths: list[str]) -> list[str]:

@@ -177,6 +177,12 @@ def test_notes_and_appointments_both_ways(world):
     )
     app_contact = linked_app_contact(world)
     assert app_note["contact_id"] == app_contact["id"]
+    # Your App's event about our own write comes back: recognised, nothing written.
+    (echo,) = wait_for(
+        lambda: settled(record_id=app_note["id"], flow__name__startswith="Notes from"),
+        what="Your App's echo of the note",
+    )
+    assert echo.status == RunStatus.SKIPPED and "echo" in log_of(echo)
 
     # A note added in Your App is attached to the linked contact in GHL.
     app.send("POST", "/notes", {"body": "Paid the deposit", "contact_id": app_contact["id"]})
@@ -224,6 +230,13 @@ def test_notes_and_appointments_both_ways(world):
         ),
         what="the appointment retitled in GHL",
     )
+    # GHL's AppointmentUpdate about our edit comes back: nothing to write in Your App.
+    back = wait_for(
+        lambda: settled(event_type="AppointmentUpdate", record_id=booked["id"]),
+        what="GHL's echo of the edit",
+    )
+    assert back[-1].status == RunStatus.SKIPPED, [log_of(r) for r in back]
+    assert app.get(f"/appointments/{app_appt['id']}")["title"] == "Deep cleaning"
 
 
 def test_tags_are_added_and_removed_on_both_sides_without_ping_pong(world):
