@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -165,7 +166,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # error page as well (Django's default filter only hides them with DEBUG off).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.error_reports.SecretsHiddenFilter"
 
-REDIS_URL = env_str("REDIS_URL")
+# Parallel test processes (pytest-xdist sets PYTEST_XDIST_WORKER=gw0, gw1, …) each get
+# their own Redis databases and broker folder, as they get their own test database; the
+# Celery workers a test starts inherit the variable, so they land on the same ones.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_XDIST_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER[2:].isdecimal() else 0
+
+
+def _per_test_process(url: str) -> str:
+    if not _XDIST_INDEX or not url.startswith(("redis://", "rediss://")):
+        return url
+    parts = urlsplit(url)
+    db = parts.path.strip("/") or "0"
+    if not db.isdecimal():
+        return url
+    return parts._replace(path=f"/{(int(db) + 4 * _XDIST_INDEX) % 16}").geturl()
+
+
+REDIS_URL = _per_test_process(env_str("REDIS_URL"))
 
 if REDIS_URL:
     CACHES = {
@@ -244,8 +262,8 @@ if not DEBUG:
 
 # --- Celery -------------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport (no server), which supports late acks.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_URL = _per_test_process(env_str("CELERY_BROKER_URL", "filesystem://"))
+BROKER_DIR = VAR_DIR / "broker" / (XDIST_WORKER or "main")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)

@@ -267,3 +267,34 @@ def test_tags_are_added_and_removed_on_both_sides_without_ping_pong(world):
         what="GHL's echo of the removal",
     )
     assert all(r.status == RunStatus.SKIPPED for r in echo), [log_of(r) for r in echo]
+
+
+def test_a_contact_created_in_your_app_is_upserted_in_ghl(world):
+    ghl, app = world["ghl"], world["app"]
+    made = app.send(
+        "POST",
+        "/contacts",
+        {"first_name": "Nia", "last_name": "Okoro", "email": "nia.okoro@example.com"},
+    )
+    found = wait_for(
+        lambda: ghl.connector.call(
+            "search-contacts-advanced",
+            body={
+                "pageLimit": 5,
+                "filters": [{"field": "email", "operator": "eq", "value": "nia.okoro@example.com"}],
+            },
+        )["contacts"],
+        what="the Your App contact in GHL",
+    )
+    assert found[0]["firstName"] == "Nia"
+    link = wait_for(
+        lambda: RecordLink.objects.filter(object_type="contact", left_record=made["id"]).first(),
+        what="the link of the upserted contact",
+    )
+    assert link.right_record == found[0]["id"]
+    # GHL's ContactCreate about our write comes back and is recognised.
+    back = wait_for(
+        lambda: settled(record_id=found[0]["id"], flow__source__kind="ghl"),
+        what="GHL's echo of the upsert",
+    )
+    assert all(r.status == RunStatus.SKIPPED for r in back), [log_of(r) for r in back]
