@@ -66,7 +66,7 @@ def list_records(flow: Flow, *, limit: int = MAX_RECORDS) -> tuple[list[dict[str
 class Line:
     app: str
     operation: str
-    action: str  # create | update | call | unchanged
+    action: str  # create | update | call | tags | unchanged
     count: int = 0
 
 
@@ -126,6 +126,9 @@ def preview(flow: Flow) -> Preview:
     ids = [str(r.get("id") or "") for r in records]
     for step in flow.steps.select_related("connection").order_by("position"):
         app = str(step.connection)
+        if step.record_mode == Step.RecordMode.TAGS:
+            result._line(app, "tags", "tags").count += len(records)
+            continue
         if step.record_mode != Step.RecordMode.SYNC:
             result._line(app, step.operation, "call").count += len(records)
             continue
@@ -139,6 +142,6 @@ def preview(flow: Flow) -> Preview:
                 result._line(app, operation, "update").count += 1
             else:
                 result._line(app, step.operation, "create").count += 1
-    order = {"create": 0, "update": 1, "call": 2, "unchanged": 3}
+    order = {"create": 0, "update": 1, "call": 2, "tags": 3, "unchanged": 4}
     result.lines.sort(key=lambda line: (line.app, order[line.action]))
     return result

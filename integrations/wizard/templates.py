@@ -141,7 +141,10 @@ def _scheduled(minutes: int) -> Any:
                     "interval_minutes": minutes,
                 },
                 "object_type": "contact",
-                "steps": [contact_sync_step(GHL_TO_YOURAPP)],
+                "steps": [
+                    contact_sync_step(_without_tags(GHL_TO_YOURAPP)),
+                    related.tags_step(False),
+                ],
             }
         ]
 
@@ -162,7 +165,10 @@ def _daily() -> Any:
                     "mode": "full",
                 },
                 "object_type": "contact",
-                "steps": [contact_sync_step(GHL_TO_YOURAPP)],
+                "steps": [
+                    contact_sync_step(_without_tags(GHL_TO_YOURAPP)),
+                    related.tags_step(False),
+                ],
             }
         ]
 
