@@ -6,12 +6,11 @@ Faults are never injected here or into /oauth/*.
 
 from __future__ import annotations
 
-import json
-
 from django.db.models import Count
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from sandbox.kit.control import post_only, read_object, settings_view
 from sandbox.models import (
     SandboxLocation,
     SandboxPrivateIntegrationToken,
@@ -26,31 +25,25 @@ from . import ratelimit
 from .auth import hash_token, new_token
 
 
-def _body(request) -> dict | None:
-    if not request.body:
-        return {}
-    try:
-        data = json.loads(request.body)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _bad(message: str) -> JsonResponse:
     return JsonResponse({"statusCode": 400, "message": message}, status=400)
 
 
-@csrf_exempt
-def faults(request):
-    row = SandboxSettings.load()
-    if request.method == "POST":
-        data = _body(request)
-        if data is None:
-            return _bad("Body must be a JSON object")
-        problems = fault_mod.update(row, data)
-        if problems:
-            return _bad("; ".join(problems))
-    return JsonResponse(fault_mod.as_dict(row))
+def _not_json() -> JsonResponse:
+    return _bad("Body must be a JSON object")
+
+
+def _use_post() -> JsonResponse:
+    return JsonResponse({"statusCode": 405, "message": "Use POST"}, status=405)
+
+
+faults = settings_view(
+    SandboxSettings.load,
+    fault_mod.as_dict,
+    fault_mod.update,
+    _not_json,
+    lambda problems: _bad("; ".join(problems)),
+)
 
 
 def _limits_dict(row) -> dict:
@@ -58,32 +51,30 @@ def _limits_dict(row) -> dict:
     return {"max": limits.max, "interval_ms": limits.interval_ms, "daily": limits.daily}
 
 
-@csrf_exempt
-def limits(request):
-    row = SandboxSettings.load()
-    if request.method == "POST":
-        data = _body(request)
-        if data is None:
-            return _bad("Body must be a JSON object")
-        for key, attr in (
-            ("max", "rate_max"),
-            ("interval_ms", "rate_interval_ms"),
-            ("daily", "rate_daily"),
-        ):
-            if key in data:
-                value = data[key]
-                if value is None:
-                    setattr(row, attr, None)  # back to the Django setting
-                    continue
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    return _bad(f"{key} must be an integer")
-                if value < 1:
-                    return _bad(f"{key} must be positive")
-                setattr(row, attr, value)
-        row.save()
-    return JsonResponse(_limits_dict(row))
+def _apply_limits(row, data: dict) -> str:
+    """Set the given limits and save; return what is wrong (nothing saved) or ""."""
+    for key, attr in (
+        ("max", "rate_max"),
+        ("interval_ms", "rate_interval_ms"),
+        ("daily", "rate_daily"),
+    ):
+        if key in data:
+            value = data[key]
+            if value is None:
+                setattr(row, attr, None)  # back to the Django setting
+                continue
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                return f"{key} must be an integer"
+            if value < 1:
+                return f"{key} must be positive"
+            setattr(row, attr, value)
+    row.save()
+    return ""
+
+
+limits = settings_view(SandboxSettings.load, _limits_dict, _apply_limits, _not_json, _bad)
 
 
 def _subs() -> list[dict]:
@@ -96,7 +87,7 @@ def _subs() -> list[dict]:
 @csrf_exempt
 def webhooks(request):
     if request.method == "POST":
-        data = _body(request)
+        data = read_object(request)
         if (
             data is None
             or not isinstance(data.get("url"), str)
@@ -113,7 +104,7 @@ def webhooks(request):
             {"id": sub.pk, "url": sub.url, "locationId": sub.location_id}, status=201
         )
     if request.method == "DELETE":
-        data = _body(request) or {}
+        data = read_object(request) or {}
         qs = SandboxWebhookSubscription.objects.all()
         url = data.get("url") or request.GET.get("url")
         sub_id = data.get("id") or request.GET.get("id")
@@ -152,22 +143,18 @@ def grants(request):
     )
 
 
-@csrf_exempt
+@post_only(_use_post)
 def reset_counters(request):
-    if request.method != "POST":
-        return JsonResponse({"statusCode": 405, "message": "Use POST"}, status=405)
     deleted = ratelimit.reset()
     return JsonResponse({"reset": True, "deleted": deleted})
 
 
-@csrf_exempt
+@post_only(_use_post)
 def pit(request):
     """POST {"locationId"?, "scopes"?}: mint a Private Integration Token (like sandbox_pit)."""
-    if request.method != "POST":
-        return JsonResponse({"statusCode": 405, "message": "Use POST"}, status=405)
-    data = _body(request)
+    data = read_object(request)
     if data is None:
-        return _bad("Body must be a JSON object")
+        return _not_json()
     token, location_id = mint_pit(data.get("locationId"), data.get("scopes"))
     if token is None:
         return _bad("Unknown locationId")

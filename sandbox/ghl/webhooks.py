@@ -11,24 +11,20 @@
 from __future__ import annotations
 
 import base64
-import heapq
 import json
 import logging
 import random
-import threading
-import time
 import uuid
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
-import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
-from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from sandbox.kit.delivery import Outbox, Worker, iso, post
 from sandbox.models import SandboxWebhookDelivery, SandboxWebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -56,11 +52,6 @@ def sign(body: bytes) -> dict[str, str]:
     }
 
 
-def _iso_now() -> str:
-    now = timezone.now()
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-
-
 def _sync() -> bool:
     return bool(getattr(settings, "SANDBOX_GHL_WEBHOOK_SYNC", False))
 
@@ -69,40 +60,10 @@ def _retry_seconds() -> float:
     return float(getattr(settings, "SANDBOX_GHL_WEBHOOK_RETRY_SECONDS", 600))
 
 
-_local = threading.local()
-
-
-@contextmanager
-def atomic():
-    """transaction.atomic() whose webhook events are sent once it has committed.
-
-    Events emitted inside are collected and fanned out after the block exits cleanly
-    (dropped if it raises). Unlike a bare on_commit this also works under a test-case
-    transaction that never commits (pytest-django's ``db`` fixture).
-    """
-    if getattr(_local, "events", None) is not None:  # nested: the outer block sends
-        with transaction.atomic():
-            yield
-        return
-    _local.events = []
-    try:
-        with transaction.atomic():
-            yield
-        events = _local.events
-    finally:
-        _local.events = None
-    for args in events:
-        _fan_out(*args)
-
-
 def emit(event_type: str, payload: dict, location_id: str) -> None:
     """Queue a webhook event for every subscription of this location (after commit)."""
     event = {"type": event_type, "locationId": location_id, **payload}
-    pending = getattr(_local, "events", None)
-    if pending is not None:
-        pending.append((event_type, event, location_id))
-    else:
-        transaction.on_commit(lambda: _fan_out(event_type, event, location_id))
+    _outbox.add(event_type, event, location_id)
 
 
 def _fan_out(event_type: str, event: dict, location_id: str) -> None:
@@ -115,7 +76,7 @@ def _fan_out(event_type: str, event: dict, location_id: str) -> None:
             {
                 "appId": APP_ID,
                 "versionId": VERSION_ID,
-                "timestamp": _iso_now(),
+                "timestamp": iso(timezone.now()),
                 "webhookId": str(uuid.uuid4()),
             }
         )
@@ -130,7 +91,16 @@ def _fan_out(event_type: str, event: dict, location_id: str) -> None:
         if _sync():
             _attempt(delivery.pk, raw)
         else:
-            _worker().submit(0.0, delivery.pk, raw)
+            _worker.submit(0.0, _Job(delivery.pk, raw))
+
+
+_outbox = Outbox(_fan_out)
+atomic = _outbox.atomic  # transaction.atomic() whose webhook events are sent after commit
+
+
+class _Job(NamedTuple):
+    pk: int
+    raw: bytes
 
 
 def _attempt(delivery_pk: int, raw: bytes) -> None:
@@ -140,13 +110,7 @@ def _attempt(delivery_pk: int, raw: bytes) -> None:
     headers = {"Content-Type": "application/json", "User-Agent": "GHL-Sandbox-Webhooks/1.0"}
     headers.update(sign(raw))
     delivery.attempts += 1
-    status = None
-    err = ""
-    try:
-        response = requests.post(delivery.url, data=raw, headers=headers, timeout=(5, 15))
-        status = response.status_code
-    except requests.RequestException as exc:
-        err = f"{type(exc).__name__}: {exc}"[:1000]
+    status, err = post(delivery.url, raw, headers, timeout=(5, 15))
     delivery.status_code = status
     delivery.error = err
     delivery.updated = timezone.now()
@@ -155,55 +119,15 @@ def _attempt(delivery_pk: int, raw: bytes) -> None:
     elif status == 429 and delivery.attempts <= MAX_RETRIES:
         delivery.state = "retrying"
         delay = _retry_seconds() + random.uniform(0, max(1.0, _retry_seconds() * 0.1))
-        _worker().submit(delay, delivery.pk, raw)
+        _worker.submit(delay, _Job(delivery.pk, raw))
     else:
         delivery.state = "failed"
     delivery.save(update_fields=["attempts", "status_code", "error", "updated", "state"])
 
 
-class _Worker:
-    """A tiny scheduler: a heap of (due, seq, delivery_pk, raw) and one daemon thread."""
-
-    def __init__(self) -> None:
-        self._heap: list = []
-        self._cv = threading.Condition()
-        self._seq = 0
-        self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
-        self._thread.start()
-
-    def submit(self, delay: float, delivery_pk: int, raw: bytes) -> None:
-        with self._cv:
-            self._seq += 1
-            heapq.heappush(self._heap, (time.monotonic() + delay, self._seq, delivery_pk, raw))
-            self._cv.notify()
-
-    def pending(self) -> int:
-        with self._cv:
-            return len(self._heap)
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    timeout = self._heap[0][0] - time.monotonic() if self._heap else None
-                    self._cv.wait(timeout)
-                _, _, pk, raw = heapq.heappop(self._heap)
-            try:
-                close_old_connections()
-                _attempt(pk, raw)
-            except Exception:  # keep the worker alive whatever happens
-                log.exception("sandbox webhook delivery %s failed", pk)
-            finally:
-                close_old_connections()
-
-
-_worker_lock = threading.Lock()
-_worker_instance: _Worker | None = None
-
-
-def _worker() -> _Worker:
-    global _worker_instance
-    with _worker_lock:
-        if _worker_instance is None:
-            _worker_instance = _Worker()
-        return _worker_instance
+_worker = Worker(
+    "sandbox-webhooks",
+    lambda job: _attempt(job.pk, job.raw),
+    log,
+    "sandbox webhook delivery %s failed",
+)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import random
 import time
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
+from sandbox.kit import faults
 from sandbox.models import SandboxYourAppConfig, SandboxYourAppCounter
 
 SIGNATURE_HEADER = "Syncdeck-Signature"
@@ -70,20 +70,17 @@ def verify_header(
 # --- Faults ---------------------------------------------------------------------------
 
 
-def maybe_fault(config: SandboxYourAppConfig) -> JsonResponse | None:
+def _unavailable() -> JsonResponse:
+    response = JsonResponse({"error": "unavailable"}, status=503)
+    response["X-Sandbox-Fault"] = "injected"
+    return response
+
+
+def maybe_fault(config: SandboxYourAppConfig) -> HttpResponse | None:
     """Sleep for an injected delay, return an injected 503/429, or do nothing."""
-    if config.slow_rate and random.random() < config.slow_rate:
-        time.sleep(max(0, config.slow_ms) / 1000)
-    if config.error_rate and random.random() < config.error_rate:
-        response = JsonResponse({"error": "unavailable"}, status=503)
-        response["X-Sandbox-Fault"] = "injected"
-        return response
-    if config.rate_429 and random.random() < config.rate_429:
-        response = JsonResponse({"error": "rate_limited"}, status=429)
-        response["Retry-After"] = "1"
-        response["X-Sandbox-Fault"] = "injected"
-        return response
-    return None
+    return faults.maybe_fault(
+        config, _unavailable, lambda: JsonResponse({"error": "rate_limited"}, status=429)
+    )
 
 
 # --- Counters -------------------------------------------------------------------------

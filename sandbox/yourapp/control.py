@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
+from sandbox.kit import faults
+from sandbox.kit.control import post_only, settings_view
 from sandbox.models import (
     SandboxYourAppAppointment,
     SandboxYourAppConfig,
@@ -17,10 +18,9 @@ from sandbox.models import (
     SandboxYourAppTask,
 )
 
-from .common import BadJSON, counters, error, parse_object
+from .common import counters, error
 
-RATES = ("error_rate", "rate_429", "slow_rate")
-FIELDS = ("api_key", "webhook_secret", "subscribers", *RATES, "slow_ms")
+FIELDS = ("api_key", "webhook_secret", "subscribers", *faults.FIELDS)
 
 
 def config_dict(config: SandboxYourAppConfig) -> dict:
@@ -28,10 +28,7 @@ def config_dict(config: SandboxYourAppConfig) -> dict:
         "api_key": config.api_key,
         "webhook_secret": config.webhook_secret,
         "subscribers": list(config.subscribers or []),
-        "error_rate": config.error_rate,
-        "rate_429": config.rate_429,
-        "slow_rate": config.slow_rate,
-        "slow_ms": config.slow_ms,
+        **faults.as_dict(config),
     }
 
 
@@ -54,21 +51,10 @@ def apply_config(config: SandboxYourAppConfig, data: dict) -> dict[str, str]:
                 values[key] = list(dict.fromkeys(u.strip() for u in value))
             else:
                 problems[key] = "must be a list of http(s) URLs"
-        elif key in RATES:
-            try:
-                rate = float(value)
-            except (TypeError, ValueError):
-                problems[key] = "must be a number"
-                continue
-            if not 0 <= rate <= 1:
-                problems[key] = "must be between 0 and 1"
-            else:
-                values[key] = rate
-        elif key == "slow_ms":
-            try:
-                values[key] = max(0, int(value))
-            except (TypeError, ValueError):
-                problems[key] = "must be an integer"
+        else:
+            values[key], problem = faults.clean(key, value)
+            if problem:
+                problems[key] = problem
     if not problems:
         for key, value in values.items():
             setattr(config, key, value)
@@ -76,20 +62,14 @@ def apply_config(config: SandboxYourAppConfig, data: dict) -> dict[str, str]:
     return problems
 
 
-@csrf_exempt
-def config(request):
-    if request.method not in ("GET", "POST"):
-        return error(405, "method_not_allowed")
-    row = SandboxYourAppConfig.load()
-    if request.method == "POST":
-        try:
-            data = parse_object(request.body or b"{}")
-        except BadJSON:
-            return error(400, "invalid_json", message="body must be a JSON object")
-        problems = apply_config(row, data)
-        if problems:
-            return error(400, "validation", fields=problems)
-    return JsonResponse(config_dict(row))
+config = settings_view(
+    SandboxYourAppConfig.load,
+    config_dict,
+    apply_config,
+    lambda: error(400, "invalid_json", message="body must be a JSON object"),
+    lambda problems: error(400, "validation", fields=problems),
+    not_allowed=lambda: error(405, "method_not_allowed"),
+)
 
 
 def stats_dict() -> dict:
@@ -118,10 +98,8 @@ def stats(request):
     return JsonResponse(stats_dict())
 
 
-@csrf_exempt
+@post_only(lambda: error(405, "method_not_allowed"))
 def reset(request):
-    if request.method != "POST":
-        return error(405, "method_not_allowed")
     with transaction.atomic():
         SandboxYourAppContact.objects.all().delete()  # and their tasks, notes, appointments
         SandboxYourAppEvent.objects.all().delete()

@@ -12,19 +12,15 @@
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import secrets
-import threading
 import time
-from contextlib import contextmanager
 
-import requests
 from django.conf import settings
-from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from sandbox.kit.delivery import Outbox, Worker, iso, post
 from sandbox.models import SandboxYourAppConfig, SandboxYourAppDelivery
 
 from .common import SIGNATURE_HEADER, sign_header
@@ -32,10 +28,6 @@ from .common import SIGNATURE_HEADER, sign_header
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3  # so at most 1 + 3 attempts
-
-
-def iso(dt) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 def _sync() -> bool:
@@ -46,27 +38,6 @@ def _backoff(attempt: int) -> float:
     return float(getattr(settings, "SANDBOX_YOURAPP_WEBHOOK_BACKOFF_SECONDS", 0.5)) * attempt
 
 
-_local = threading.local()
-
-
-@contextmanager
-def atomic():
-    """transaction.atomic() whose events are sent once it has committed (see sandbox.ghl)."""
-    if getattr(_local, "events", None) is not None:  # nested: the outer block sends
-        with transaction.atomic():
-            yield
-        return
-    _local.events = []
-    try:
-        with transaction.atomic():
-            yield
-        events = _local.events
-    finally:
-        _local.events = None
-    for event in events:
-        _fan_out(event)
-
-
 def emit(event_type: str, data: dict) -> dict:
     """Queue an event for every subscriber (sent after commit). Returns the event."""
     event = {
@@ -75,11 +46,7 @@ def emit(event_type: str, data: dict) -> dict:
         "occurred_at": iso(timezone.now()),
         "data": data,
     }
-    pending = getattr(_local, "events", None)
-    if pending is not None:
-        pending.append(event)
-    else:
-        transaction.on_commit(lambda: _fan_out(event))
+    _outbox.add(event)
     return event
 
 
@@ -95,7 +62,11 @@ def _fan_out(event: dict) -> None:
             while _attempt(job) is not None:
                 pass
         else:
-            _worker().submit(0.0, job)
+            _worker.submit(0.0, job)
+
+
+_outbox = Outbox(_fan_out)
+atomic = _outbox.atomic  # transaction.atomic() whose events are sent after commit
 
 
 class _Job:
@@ -117,13 +88,7 @@ def _attempt(job: _Job) -> float | None:
         SIGNATURE_HEADER: sign_header(job.secret, job.raw),
     }
     job.attempts += 1
-    status = None
-    err = ""
-    try:
-        response = requests.post(job.url, data=job.raw, headers=headers, timeout=(3, 10))
-        status = response.status_code
-    except requests.RequestException as exc:
-        err = f"{type(exc).__name__}: {exc}"[:1000]
+    status, err = post(job.url, job.raw, headers, timeout=(3, 10))
     retry_in = None
     if status is not None and 200 <= status < 300:
         state = "ok"
@@ -139,54 +104,9 @@ def _attempt(job: _Job) -> float | None:
         if _sync():
             time.sleep(retry_in)
         else:
-            _worker().submit(retry_in, job)
+            _worker.submit(retry_in, job)
             return None
     return retry_in
 
 
-class _Worker:
-    """A tiny scheduler: a heap of (due, seq, job) and one daemon thread."""
-
-    def __init__(self) -> None:
-        self._heap: list = []
-        self._cv = threading.Condition()
-        self._seq = 0
-        self._thread = threading.Thread(target=self._run, name="sandbox-yourapp-hooks", daemon=True)
-        self._thread.start()
-
-    def submit(self, delay: float, job: _Job) -> None:
-        with self._cv:
-            self._seq += 1
-            heapq.heappush(self._heap, (time.monotonic() + delay, self._seq, job))
-            self._cv.notify()
-
-    def pending(self) -> int:
-        with self._cv:
-            return len(self._heap)
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    timeout = self._heap[0][0] - time.monotonic() if self._heap else None
-                    self._cv.wait(timeout)
-                _, _, job = heapq.heappop(self._heap)
-            try:
-                close_old_connections()
-                _attempt(job)
-            except Exception:  # keep the worker alive whatever happens
-                log.exception("yourapp webhook delivery %s failed", job.pk)
-            finally:
-                close_old_connections()
-
-
-_worker_lock = threading.Lock()
-_worker_instance: _Worker | None = None
-
-
-def _worker() -> _Worker:
-    global _worker_instance
-    with _worker_lock:
-        if _worker_instance is None:
-            _worker_instance = _Worker()
-        return _worker_instance
+_worker = Worker("sandbox-yourapp-hooks", _attempt, log, "yourapp webhook delivery %s failed")

@@ -1,0 +1,1 @@
+"""What every simulator shares: delayed webhook delivery, fault injection, control views."""
