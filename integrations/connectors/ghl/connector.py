@@ -8,17 +8,14 @@ rate-limit headers (§4), error bodies (§6).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from integrations.connectors import http, oauth
+from integrations.connectors import http
 from integrations.connectors.base import (
     Catalog,
     CheckResult,
@@ -30,8 +27,9 @@ from integrations.connectors.base import (
     Param,
     Scope,
 )
+from integrations.connectors.ghl.auth import GHLAuth
+from integrations.connectors.ghl.reading import GHLReading
 from integrations.connectors.ghl.webhooks import KNOWN_EVENT_TYPES
-from integrations.locks import LockTimeout, named_lock
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 DEFAULT_VERSION = "2021-07-28"
@@ -53,7 +51,7 @@ def load_catalog() -> Catalog:
     return catalog
 
 
-class GHLConnector(Connector):
+class GHLConnector(GHLAuth, GHLReading, Connector):
     kind = "ghl"
     label = "HighLevel"
     description = "A HighLevel (GoHighLevel / LeadConnector) sub-account (location)."
@@ -173,66 +171,6 @@ class GHLConnector(Connector):
         return "sandbox" if settings.GHL_USE_SANDBOX else "live"
 
     # --- connecting ------------------------------------------------------------------
-    def authorization_url(self, state: str, scopes: list[str]) -> str:
-        return oauth.authorization_url(
-            settings.GHL_AUTHORIZE_URL,
-            client_id=settings.GHL_CLIENT_ID,
-            redirect_uri=settings.GHL_REDIRECT_URI,
-            scopes=scopes,
-            state=state,
-        )
-
-    @sensitive_variables()
-    def complete_authorization(self, code: str) -> None:
-        token = oauth.exchange_code(
-            settings.GHL_TOKEN_URL,
-            client_id=settings.GHL_CLIENT_ID,
-            client_secret=settings.GHL_CLIENT_SECRET,
-            redirect_uri=settings.GHL_REDIRECT_URI,
-            code=code,
-            user_type="Location",
-        )
-        if not token.get("locationId"):
-            raise ConnectorError(
-                "HighLevel returned a company (agency) token; choose a sub-account location",
-                permanent=True,
-                kind=ErrorKind.AUTH,
-            )
-        conn = self.connection
-        conn.auth_method = "oauth2"
-        conn.environment = self.environment()
-        conn.account_id = token["locationId"]
-        conn.company_id = token.get("companyId") or ""
-        self._store_token(token)
-        conn.account_name = self.fetch_location_name() or conn.account_name
-
-    @sensitive_variables()
-    def connect_with_pit(self, token: str, location_id: str) -> None:
-        conn = self.connection
-        conn.auth_method = "pit"
-        conn.environment = self.environment()
-        conn.account_id = location_id
-        conn.credentials = {"pit": token}
-        conn.expires_at = None
-        conn.account_name = self.fetch_location_name() or conn.account_name
-
-    @sensitive_variables()
-    def _store_token(self, token: dict[str, Any]) -> None:
-        conn = self.connection
-        conn.credentials = {
-            "access_token": token["access_token"],
-            "refresh_token": token.get("refresh_token", ""),
-            "user_id": token.get("userId", ""),
-        }
-        scope = token.get("scope")
-        if isinstance(scope, list):
-            conn.scopes_granted = list(scope)
-        elif scope:
-            conn.scopes_granted = scope.split()
-        expires_in = int(token.get("expires_in") or 86399)
-        conn.expires_at = timezone.now() + timedelta(seconds=expires_in)
-        conn.last_refreshed_at = timezone.now()
-
     def fetch_location_name(self) -> str:
         """The location's name, when the token may read it (locations.readonly)."""
         conn = self.connection
@@ -262,100 +200,6 @@ class GHLConnector(Connector):
         }
 
     # --- tokens ----------------------------------------------------------------------
-    def _secrets(self) -> list[str]:
-        creds = self.connection.credentials
-        return [creds.get("access_token", ""), creds.get("refresh_token", ""), creds.get("pit", "")]
-
-    def access_token(self) -> str:
-        creds = self.connection.credentials
-        return creds.get("pit") or creds.get("access_token", "")
-
-    @sensitive_variables()
-    def refresh(self, *, force: bool = False) -> None:
-        """Refresh the access token under a lock: GHL refresh tokens are single-use.
-
-        Whoever gets the lock second re-reads the connection and finds the work done.
-        `force` refreshes even before expiry (after a 401), unless another worker already
-        replaced the token we were using.
-        """
-        conn = self.connection
-        if conn.auth_method != "oauth2":
-            raise ConnectorError(
-                "a Private Integration Token cannot be refreshed; rotate it in HighLevel "
-                "(Settings → Private Integrations) and update the connection",
-                permanent=True,
-                kind=ErrorKind.AUTH,
-            )
-        if conn.pk is None:
-            raise ConnectorError(
-                "cannot refresh a connection that is not saved",
-                permanent=True,
-                kind=ErrorKind.AUTH,
-            )
-        seen_token = self.access_token()
-        try:
-            with named_lock(f"ghl-refresh:{conn.pk}", timeout=60, wait=45):
-                self._refresh_locked(seen_token, force)
-        except LockTimeout as exc:
-            raise ConnectorError(
-                "another worker is still refreshing the HighLevel token; try again shortly",
-                kind=ErrorKind.TRANSIENT,
-                retry_after=5,
-            ) from exc
-
-    def _refresh_locked(self, seen_token: str, force: bool) -> None:
-        conn = self.connection
-        conn.refresh_from_db()
-        margin = settings.GHL_REFRESH_MARGIN_SECONDS
-        if self.access_token() != seen_token:
-            return  # another worker refreshed while we waited
-        if not force and not conn.expires_within(margin):
-            return
-        refresh_token = conn.credentials.get("refresh_token")
-        if not refresh_token:
-            self._needs_reauth("no refresh token stored; reconnect HighLevel")
-            raise ConnectorError("no refresh token", permanent=True, kind=ErrorKind.AUTH)
-        try:
-            token = oauth.refresh_token(
-                settings.GHL_TOKEN_URL,
-                client_id=settings.GHL_CLIENT_ID,
-                client_secret=settings.GHL_CLIENT_SECRET,
-                refresh_token=refresh_token,
-                user_type="Location",
-            )
-        except ConnectorError as exc:
-            if exc.permanent:
-                self._needs_reauth(f"token refresh refused: {exc.message}")
-            raise
-        self._store_token(token)
-        conn.save(
-            update_fields=[
-                "credentials_encrypted",
-                "scopes_granted",
-                "expires_at",
-                "last_refreshed_at",
-                "updated",
-            ]
-        )
-
-    def _needs_reauth(self, reason: str) -> None:
-        """Mark the connection; an unsaved one (being tested before saving) only in memory."""
-        conn = self.connection
-        if conn.pk is None:
-            conn.status = "needs_reauth"
-            conn.last_error = reason[:500]
-            conn.last_error_at = timezone.now()
-            return
-        conn.mark_needs_reauth(reason)
-
-    def ensure_fresh(self) -> None:
-        conn = self.connection
-        if conn.auth_method == "oauth2" and conn.expires_within(
-            settings.GHL_REFRESH_MARGIN_SECONDS
-        ):
-            self.refresh()
-
-    # --- calling ---------------------------------------------------------------------
     @sensitive_variables()
     def _send(
         self,
@@ -458,189 +302,6 @@ class GHLConnector(Connector):
             else:
                 query[param.name] = value
         return path, query
-
-    def iterate(self, operation_id: str, *, page_size: int = 100, **params: Any) -> Any:
-        """Yield every record of a paginated list operation."""
-        op = self.catalog[operation_id]
-        if op.pagination == "searchAfter":
-            body = dict(params.pop("body", None) or {})
-            body.setdefault("pageLimit", page_size)
-            while True:
-                data = self.call(operation_id, body=dict(body), **params)
-                items = data.get(op.envelope or "contacts") or []
-                yield from items
-                if len(items) < body["pageLimit"] or not items[-1].get("searchAfter"):
-                    return
-                body["searchAfter"] = items[-1]["searchAfter"]
-        elif op.pagination == "startAfterId":
-            params.setdefault("limit", page_size)
-            while True:
-                data = self.call(operation_id, **params)
-                items = data.get(op.envelope or "contacts") or []
-                yield from items
-                if len(items) < params["limit"]:
-                    return
-                params["startAfterId"] = items[-1]["id"]
-        elif op.pagination == "skip":
-            params.setdefault("limit", page_size)
-            skip = 0
-            while True:
-                data = self.call(operation_id, skip=skip, **params)
-                items = data.get(op.envelope or "contacts") or []
-                yield from items
-                if len(items) < params["limit"]:
-                    return
-                skip += len(items)
-        else:
-            data = self.call(operation_id, **params)
-            yield from (data.get(op.envelope) or []) if op.envelope else [data]
-
-    # One record by id, per object type: (operation, id parameter, parent parameter).
-    record_getters: ClassVar[dict[str, tuple[str, str, str]]] = {
-        "contact": ("get-contact", "contactId", ""),
-        "task": ("get-task", "taskId", "contactId"),
-        "note": ("get-note", "id", "contactId"),
-        "appointment": ("get-appointment", "eventId", ""),
-    }
-
-    def get_record(
-        self, object_type: str, record_id: str, parent_id: str = ""
-    ) -> dict[str, Any] | None:
-        """The record as HighLevel has it now (None when gone); tasks and notes need their
-        contact's id."""
-        getter = self.record_getters.get(object_type)
-        if getter is None:
-            raise NotImplementedError(f"{self.label} cannot read one {object_type} record")
-        operation, id_param, parent_param = getter
-        op = self.catalog[operation]
-        params = {id_param: record_id}
-        if parent_param:
-            if not parent_id:
-                return None
-            params[parent_param] = parent_id
-        try:
-            data = self.call(operation, **params)
-        except ConnectorError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        record = data.get(op.envelope) if op.envelope and isinstance(data, dict) else data
-        return record if isinstance(record, dict) else None
-
-    def _pollable(self, trigger_config: dict[str, Any]) -> Operation:
-        """The chosen list operation, or a clear error when it cannot be polled."""
-        op = self.catalog[trigger_config.get("operation") or self.list_operation]
-        what = trigger_config.get("object") or "contact"
-        hint = (
-            "Poll “Search Contacts” (search-contacts-advanced), or use HighLevel's webhooks "
-            "for this kind of record."
-        )
-        if op.role != "trigger":
-            reason = "it is an action, not a list of records"
-        elif any(p.required and p.name != "locationId" and p.location == "path" for p in op.params):
-            needs = ", ".join(op.path_params)
-            reason = f"it reads the records of one {needs.removesuffix('Id')} ({needs})"
-        elif op.envelope != "contacts" or not op.pagination:
-            reason = "it does not list the location's records page by page"
-        elif what != "contact":
-            reason = f"it lists contacts, and this flow syncs {what}s"
-        else:
-            missing = [
-                p.name
-                for p in op.params
-                if p.required
-                and p.name != "locationId"
-                and p.name not in (trigger_config.get("params") or {})
-            ]
-            if not missing:
-                return op
-            reason = f"it needs {', '.join(missing)} in the trigger's parameters"
-        raise ConnectorError(
-            f"“{op.name}” ({op.id}) cannot be polled: {reason}. {hint}",
-            permanent=True,
-            kind=ErrorKind.VALIDATION,
-        )
-
-    def poll_pages(
-        self, trigger_config: dict[str, Any], cursor: str
-    ) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        """Pages of the contacts updated since `cursor` (an ISO dateUpdated), each with the
-        cursor after it, from the operation chosen in the trigger (the search by default).
-
-        The search is sorted by dateUpdated, oldest first, with `gte`: two contacts can share
-        a timestamp, and the runs they make are deduplicated by (id, dateUpdated), so
-        re-reading the boundary costs nothing. The plain lists are not sorted by date: they
-        are filtered here and the cursor is the newest dateUpdated seen.
-        """
-        op = self._pollable(trigger_config)
-        size = min(500, max(1, int(trigger_config.get("page_size") or 200)))
-        if op.pagination == "searchAfter":
-            body: dict[str, Any] = {
-                "locationId": self.connection.account_id,
-                "sort": [{"field": "dateUpdated", "direction": "asc"}],
-            }
-            if cursor:
-                body["filters"] = [
-                    {"field": "dateUpdated", "operator": "range", "value": {"gte": cursor}}
-                ]
-            items = self.iterate(op.id, page_size=size, body=body)
-        else:
-            params = dict(trigger_config.get("params") or {})
-            # The plain lists take at most 100 per request (the search takes 500).
-            items = self.iterate(op.id, page_size=min(size, 100), **params)
-        newest = cursor
-        page: list[dict[str, Any]] = []
-        for item in items:
-            changed = str(item.get("dateUpdated") or "")
-            if cursor and changed and changed < cursor:
-                continue
-            newest = max(newest, changed)
-            page.append(item)
-            if len(page) == size:
-                yield page, newest
-                page = []
-        if page:
-            yield page, newest
-
-    def poll(self, trigger_config: dict[str, Any], cursor: str) -> tuple[list[dict[str, Any]], str]:
-        """Every contact updated since `cursor` (up to `max_records` when given)."""
-        limit = int(trigger_config.get("max_records") or 0)
-        records: list[dict[str, Any]] = []
-        new_cursor = cursor
-        for page, after in self.poll_pages(trigger_config, cursor):
-            records.extend(page)
-            new_cursor = after
-            if limit and len(records) >= limit:
-                records = records[:limit]
-                new_cursor = max(cursor, str(records[-1].get("dateUpdated") or ""))
-                break
-        return records, new_cursor
-
-    def sample(self, object_type: str) -> tuple[dict[str, Any] | None, str]:
-        conn = self.connection
-        body = {"locationId": conn.account_id, "pageLimit": 1 if object_type == "contact" else 10}
-        contacts = (self.call("search-contacts-advanced", body=body) or {}).get("contacts") or []
-        if object_type == "contact":
-            if not contacts:
-                return None, f"{conn} has no contacts yet; add one to see a preview."
-            return contacts[0], f"The first contact of {conn} (searched just now)."
-        listing = {
-            "task": ("get-all-tasks", "tasks"),
-            "note": ("get-all-notes", "notes"),
-            "appointment": ("get-appointments-for-contact", "events"),
-        }
-        if object_type not in listing:
-            return None, f"No sample for {object_type} records."
-        op_id, key = listing[object_type]
-        for contact in contacts:
-            items = (self.call(op_id, contactId=contact["id"]) or {}).get(key) or []
-            if items:
-                where = contact.get("email") or contact["id"]
-                return (
-                    {"contactId": contact["id"], **items[0]},
-                    f"A {object_type} of {where} in {conn}.",
-                )
-        return None, f"None of the first contacts of {conn} has a {object_type}."
 
     def test(self) -> CheckResult:
         try:
