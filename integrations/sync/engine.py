@@ -27,12 +27,11 @@ from integrations.models import (
     ConnectionStatus,
     IntegrationStatus,
     Run,
-    RunEvent,
     RunStatus,
-    RunStep,
     Step,
 )
 from integrations.sync import breaker, links, mapping, refs, tags
+from integrations.sync.runlog import RunLog, Tracked, save_calls
 
 log = logging.getLogger(__name__)
 
@@ -82,57 +81,6 @@ def claim(run_id: int) -> Run | None:
         return None
     return Run.objects.select_related("flow__integration", "flow__source", "workspace").get(
         pk=run_id
-    )
-
-
-class RunLog:
-    """A run's log lines, kept in memory and written in one INSERT when the run stops."""
-
-    def __init__(self, run: Run) -> None:
-        self.run = run
-        self.lines: list[RunEvent] = []
-
-    def _add(self, level: str, message: str) -> None:
-        self.lines.append(
-            RunEvent(run=self.run, level=level, message=message, created=timezone.now())
-        )
-
-    def info(self, message: str) -> None:
-        self._add(RunEvent.Level.INFO, message)
-
-    def warning(self, message: str) -> None:
-        self._add(RunEvent.Level.WARNING, message)
-
-    def error(self, message: str) -> None:
-        self._add(RunEvent.Level.ERROR, message)
-
-    def flush(self) -> None:
-        if self.lines:
-            RunEvent.objects.bulk_create(self.lines)
-            self.lines = []
-
-
-def _save_calls(
-    run: Run, step: Step, records: list[http.CallRecord], used: list[str], key: str = ""
-) -> None:
-    """One RunStep per outside call, named by the catalog operation that made it."""
-    names = used if len(used) == len(records) else [step.operation] * len(records)
-    RunStep.objects.bulk_create(
-        RunStep(
-            run=run,
-            attempt=run.attempt,
-            step_key=(key or step.key)[:40],
-            operation=operation,
-            method=r.method,
-            url=r.url,
-            request_headers=r.request_headers,
-            request_body=r.request_body,
-            response_status=r.status,
-            response_body=r.response_body,
-            duration_ms=r.duration_ms,
-            error=r.error[:500],
-        )
-        for r, operation in zip(records, names, strict=True)
     )
 
 
@@ -196,7 +144,7 @@ def _parent_syncer(run: Run, say: RunLog) -> refs.SyncParent:
             except Skip as skip:
                 say.info(str(skip))
             finally:
-                _save_calls(run, parent_step, records, used, key=f"{parent_step.key} (parent)")
+                save_calls(run, parent_step, records, used, key=f"{parent_step.key} (parent)")
 
     return sync
 
@@ -209,7 +157,7 @@ def run_step(
     used: list[str],
     flow: Any = None,
 ) -> Any:
-    connector = _Tracked(step.connection.connector, used)
+    connector = Tracked(step.connection.connector, used)
     flow = flow or run.flow  # a parent synced first runs another flow's step
     if not _condition_met(step, context):
         raise Skip(f"{step.key}: its condition ({step.params['_when']['source']}) is not met")
@@ -302,18 +250,6 @@ def _one_writer(run: Run, step: Step, context: dict[str, Any]) -> Any:
     return links.writing(flow.object_type, flow.source, str(source_id), step.connection)
 
 
-class _Tracked:
-    """A connector that notes which catalog operation each call used (for RunSteps)."""
-
-    def __init__(self, connector: Any, used: list[str]) -> None:
-        self.connector = connector
-        self.used = used
-
-    def call(self, operation_id: str, **kwargs: Any) -> Any:
-        self.used.append(operation_id)
-        return self.connector.call(operation_id, **kwargs)
-
-
 HINTS = {
     ErrorKind.AUTH: "Reconnect {app} on the Connections page, then retry this run.",
     ErrorKind.VALIDATION: "Fix the mapping or the source record, then retry.",
@@ -374,7 +310,7 @@ def _execute(run: Run, say: RunLog, enqueue: Enqueue) -> str:
                     skipped.append(str(skip))
                     say.info(str(skip))
                 finally:
-                    _save_calls(run, current, records, used)
+                    save_calls(run, current, records, used)
             breaker.record_success(current.connection)
     except mapping.MappingError as exc:
         say.error(f"Mapping failed: {exc}")
