@@ -139,7 +139,10 @@ def test_file_keys_timeout_and_observe(no_redis):
 # --- GHL against the sandbox -------------------------------------------------------------
 def test_ghl_calls_stay_under_the_sandbox_limit(ghl_sandbox, workspace, settings):
     base = ghl_sandbox.url + "/sandbox/ghl"
-    settings.GHL_RATE_LIMIT_MAX = 10
+    # A little under the app's limit, as in production (95 of 100): a grant and the
+    # request's arrival at the app are not the same instant, and under load a request
+    # granted at the end of one window can land in the next.
+    settings.GHL_RATE_LIMIT_MAX = 9
     settings.GHL_RATE_LIMIT_INTERVAL_SECONDS = 2
     conn = pit_connection(workspace)
     contact_id = conn.connector.call("get-contacts", limit=1)["contacts"][0]["id"]
