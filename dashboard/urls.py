@@ -6,6 +6,7 @@ from dashboard.views import (
     alerts,
     audit,
     connections,
+    connections_form,
     connections_rest,
     events,
     export,
@@ -26,6 +27,19 @@ urlpatterns = [
         "connections/oauth/<slug:kind>/callback/",
         connections.oauth_callback,
         name="oauth_callback",
+    ),
+    path(
+        "connections/new/<slug:kind>/form/<slug:method>/",
+        connections_form.connect,
+        name="connection_form",
+    ),
+    path(
+        "connections/<uuid:code>/form/<slug:kind>/<slug:method>/",
+        connections_form.connect,
+        name="connection_form_replace",
+    ),
+    path(
+        "connections/<uuid:code>/settings/", connections_form.settings, name="connection_settings"
     ),
     path("connections/<uuid:code>/card/", connections.card, name="connection_card"),
     path("connections/<uuid:code>/app/", connections_rest.detail, name="connection_app"),

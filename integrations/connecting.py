@@ -191,6 +191,61 @@ def connect_with_token(
     return connection
 
 
+@sensitive_variables()
+def connect_with_form(
+    workspace: Workspace,
+    user: Any,
+    kind: str,
+    auth_method: str,
+    values: dict[str, Any],
+    *,
+    replace: Connection | None = None,
+) -> Connection:
+    """Connect with one of the connector's connect forms; test the result before saving.
+
+    A reconnect (`replace`) keeps the connection's identity, and blank secret fields keep
+    the stored secrets (the connector decides)."""
+    cls = connector_class(kind)
+    if auth_method not in cls.connect_forms:
+        raise ConnectError(f"{cls.label} does not connect with {auth_method!r}")
+    connection = replace or Connection(workspace=workspace, kind=kind, created_by=user)
+    connection.auth_method = auth_method
+    connector = connection.connector
+    try:
+        connector.connect_with(auth_method, values)
+        result = connector.test()
+    except ConnectorError as exc:
+        raise ConnectError(f"{cls.label}: {exc.message}. Nothing was saved.") from exc
+    if not result.ok:
+        raise ConnectError(f"{cls.label} did not accept these details: {result.message}")
+    connection.status = ConnectionStatus.ACTIVE
+    connection.last_error = ""
+    connection.last_checked_at = timezone.now()
+    connection.last_check_ok = True
+    connection.last_check_message = result.message
+    if not connection.label:
+        connection.label = connection.account_name or f"{cls.label} {connection.account_id}"
+    connection.save()
+    AuditEntry.record(
+        workspace,
+        user,
+        "connection.reconnected" if replace else "connection.created",
+        str(connection),
+        auth=auth_method,
+    )
+    return connection
+
+
+def save_settings(connection: Connection, user: Any, values: dict[str, Any]) -> None:
+    """Store a connection's settings form (e.g. the TimeTonic book and its tables)."""
+    try:
+        connection.connector.apply_settings(values)
+    except ConnectorError as exc:
+        raise ConnectError(exc.message) from exc
+    connection.save()
+    AuditEntry.record(connection.workspace, user, "connection.settings_changed", str(connection))
+
+
 def check_connection(connection: Connection) -> CheckResult:
     """Make a real call and record the outcome on the connection."""
     try:

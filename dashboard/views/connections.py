@@ -167,6 +167,13 @@ def test_status(request: HttpRequest, code: UUID) -> HttpResponse:
 @workspace_view("manage")
 def reconnect(request: HttpRequest, code: UUID) -> HttpResponse:
     connection = get_connection(request, code)
+    if connection.auth_method in connection.connector.connect_forms:
+        return redirect(
+            "dashboard:connection_form_replace",
+            code=connection.code,
+            kind=connection.kind,
+            method=connection.auth_method,
+        )
     if connection.auth_method in ("api_key", "shared_secret"):  # a Your App connection
         return redirect("dashboard:connection_app_reconnect", code=connection.code)
     if connection.auth_method != "oauth2":

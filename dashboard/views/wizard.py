@@ -125,6 +125,7 @@ def _credentials_context(
                 "chosen": chosen,
                 "oauth": "oauth2" in cls.auth_methods,
                 "pit": "pit" in cls.auth_methods,
+                "forms": cls.connect_choices(),
                 "inline": kind == "rest",
             }
         )

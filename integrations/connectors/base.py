@@ -143,6 +143,25 @@ class CheckResult:
     message: str
 
 
+@dataclass(frozen=True)
+class FormField:
+    """One input of a connect or settings form, declared by the connector.
+
+    `kind`: text | password | url | email | int | choice | textarea | checkbox. A `secret`
+    field is never shown back (a reconnect leaves it blank to keep the stored value).
+    `choices` are (value, label) pairs; a settings form may compute them by calling the app.
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = True
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    initial: str = ""
+    secret: bool = False
+
+
 class Connector:
     # Templates receive connector classes; they must not try to call them.
     do_not_call_in_templates: ClassVar[bool] = True
@@ -162,6 +181,20 @@ class Connector:
     list_operation: ClassVar[str] = ""
     # The object types it carries, by name, with their parents (a task's contact).
     object_types: ClassVar[dict[str, ObjectType]] = {}
+    # Ways to connect with a plain form (auth method → its fields), beside OAuth and PITs:
+    # the dashboard renders them and calls `connect_with`.
+    connect_forms: ClassVar[dict[str, tuple[FormField, ...]]] = {}
+    # Whether it has a settings form to fill after connecting (`settings_fields`).
+    has_settings: ClassVar[bool] = False
+    # One honest sentence on what the app does not offer (shown on its card and in the
+    # wizard), e.g. "no public API: a read-only calendar feed".
+    notice: ClassVar[str] = ""
+    # What the account is called in this app (GHL: "Location"; TIMIFY: "Company").
+    account_noun: ClassVar[str] = "Account"
+    # How its inbound webhook URL (/webhooks/in/<token>/) authenticates deliveries:
+    # "" (no inbound URL) | "signature" (Syncdeck-Signature HMAC) | "header_secret"
+    # (X-Webhook-Secret) | "bearer" (Authorization: Bearer <secret>).
+    inbound_auth: ClassVar[str] = ""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -173,6 +206,14 @@ class Connector:
     @classmethod
     def scope_names(cls) -> set[str]:
         return {scope.name for scope in cls.scopes}
+
+    @classmethod
+    def connect_choices(cls) -> list[tuple[str, str]]:
+        """(auth method, label) of each connect form, for buttons and links."""
+        from integrations.models import AuthMethod
+
+        labels = dict(AuthMethod.choices)
+        return [(method, labels.get(method, method)) for method in cls.connect_forms]
 
     # --- hooks ------------------------------------------------------------------
     @classmethod
@@ -214,6 +255,44 @@ class Connector:
         """One record as the app has it now, None when it is gone (a child may need its
         parent's id)."""
         raise NotImplementedError(f"{self.label} cannot read one {object_type} record")
+
+    # --- connecting with a form, settings, the card ------------------------------------
+    def connect_with(self, auth_method: str, values: dict[str, Any]) -> None:
+        """Fill the (unsaved) connection from a connect form: credentials, config, account
+        id and name. May call the app (a login, a token); raises ConnectorError with a
+        sentence for the person on a bad value. Blank secret fields keep stored values."""
+        raise NotImplementedError(f"{self.label} does not connect with a form")
+
+    def settings_fields(self) -> tuple[FormField, ...]:
+        """What to choose after connecting (a TimeTonic book and tables); may call the app."""
+        return ()
+
+    def apply_settings(self, values: dict[str, Any]) -> None:
+        """Store the settings form's values on the (unsaved) connection."""
+
+    def facts(self) -> list[tuple[str, str]]:
+        """Extra (label, value) lines for the connection's card; nothing secret."""
+        return []
+
+    # --- inbound webhooks (the generic URL /webhooks/in/<token>/) ----------------------
+    @property
+    def inbound_path(self) -> str:
+        """The path of this connection's inbound webhook URL (put the site URL in front)."""
+        from django.urls import reverse
+
+        token = self.connection.inbound_token or ""
+        return reverse("webhooks:rest", args=[token]) if token and self.inbound_auth else ""
+
+    def verify_inbound(self, headers: Any, raw: bytes, now: float) -> Any:
+        """Check a delivery to the inbound URL; returns a `rest.signing.Verdict`."""
+        from integrations.connectors import inbound
+
+        secret = str(self.connection.credentials.get("webhook_secret") or "")
+        return inbound.verify(self.inbound_auth, secret, headers, raw, now)
+
+    def inbound_event(self, payload: dict[str, Any]) -> tuple[str, str]:
+        """(event type, event id) of an inbound delivery; "" where the app sends none."""
+        return str(payload.get("type") or "")[:100], str(payload.get("id") or "")[:150]
 
     def authorization_url(self, state: str, scopes: list[str]) -> str:
         raise NotImplementedError(f"{self.label} does not connect through OAuth")

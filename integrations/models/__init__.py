@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from .alerts import AlertIncident, AlertRule, Notification
 from .audit import AuditEntry
-from .connections import Connection, ConnectionStatus, Environment
+from .connections import AuthMethod, Connection, ConnectionStatus, Environment
 from .flows import Flow, Integration, IntegrationStatus, Step, TriggerKind
 from .links import PollCursor, RecordLink
 from .runs import ACTIVE_STATUSES, FINISHED_STATUSES, Run, RunEvent, RunStatus, RunStep
@@ -16,6 +16,7 @@ __all__ = [
     "AlertIncident",
     "AlertRule",
     "AuditEntry",
+    "AuthMethod",
     "Backfill",
     "Connection",
     "ConnectionStatus",

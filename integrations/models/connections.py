@@ -34,6 +34,10 @@ class AuthMethod(models.TextChoices):
     PIT = "pit", "Private Integration Token"
     API_KEY = "api_key", "API key"
     SHARED_SECRET = "shared_secret", "Shared secret"
+    SESSION_KEY = "session_key", "Session key"
+    LOGIN = "login", "Login and app key"
+    APP_SECRET = "app_secret", "App ID and secret"
+    FEED = "feed", "Calendar feed"
 
 
 class Connection(models.Model):
@@ -43,7 +47,7 @@ class Connection(models.Model):
     workspace = models.ForeignKey(
         "integrations.Workspace", models.CASCADE, related_name="connections"
     )
-    kind = models.CharField(max_length=32, choices=kind_choices())
+    kind = models.CharField(max_length=32, choices=kind_choices)
     label = models.CharField(max_length=120, blank=True)
     auth_method = models.CharField(max_length=16, choices=AuthMethod.choices)
     # Fernet ciphertext of a JSON dict; read and write through `credentials`.

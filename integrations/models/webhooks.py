@@ -5,6 +5,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from integrations.connectors.registry import kind_choices
+
 
 class WebhookSource(models.TextChoices):
     GHL = "ghl", "HighLevel"
@@ -15,6 +17,7 @@ class SignatureVerdict(models.TextChoices):
     VALID_ED25519 = "valid_ed25519", "Valid (Ed25519)"
     VALID_RSA = "valid_rsa", "Valid (legacy RSA)"
     VALID_HMAC = "valid_hmac", "Valid (HMAC-SHA256)"
+    VALID_SECRET = "valid_secret", "Valid (shared secret)"
     INVALID = "invalid", "Invalid"
     MISSING = "missing", "Missing"
 
@@ -50,7 +53,7 @@ class WebhookEvent(models.Model):
         blank=True,
         related_name="webhook_events",
     )
-    source_kind = models.CharField(max_length=32, choices=WebhookSource.choices)
+    source_kind = models.CharField(max_length=32, choices=kind_choices)
     event_type = models.CharField(max_length=100, blank=True)
     # The sender's delivery id (GHL: webhookId); empty when the payload had none.
     dedupe_key = models.CharField(max_length=200, blank=True, default="")

@@ -1,8 +1,10 @@
-"""The generic inbound receiver: /webhooks/in/<inbound_token>/ for "Your App" connections.
+"""The generic inbound receiver: /webhooks/in/<inbound_token>/ for every app but GHL.
 
 The unguessable token in the path picks the connection (unknown → 404, nothing stored; the
-database keeps only the token's SHA-256 and its ciphertext); the Syncdeck-Signature header,
-HMAC-SHA256 with the connection's webhook secret, is the authentication. As for GHL, every
+database keeps only the token's SHA-256 and its ciphertext); the connector says how a
+delivery authenticates (`Connector.inbound_auth`): the Syncdeck-Signature HMAC for "Your
+App", a shared secret in X-Webhook-Secret (TIMIFY, Time To Pet, Zapier) or a bearer token
+(TimeTonic's "Call an API"), always with the connection's webhook secret. As for GHL, every
 delivery to a known connection is stored before we answer, forged, stale and malformed ones
 as "rejected" rows. Event ids are deduplicated per connection: the dedupe key is
 "<connection pk>:<id>", so two apps that happen to use the same ids never swallow each
@@ -21,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from integrations import safejson
+from integrations.connectors import inbound
 from integrations.connectors.rest import signing
 from integrations.models import (
     Connection,
@@ -39,12 +42,10 @@ _OWNS_KEY = [WebhookStatus.RECEIVED, WebhookStatus.IGNORED, WebhookStatus.PROCES
 WINDOW_SECONDS = signing.DEFAULT_TOLERANCE_SECONDS
 
 
-def _headers_subset(request: HttpRequest) -> dict:
-    """Which signature header came (name only) and the content type; nothing secret."""
+def _headers_subset(request: HttpRequest, connection: Connection) -> dict:
+    """Which authentication header came (name only) and the content type; nothing secret."""
     return {
-        "signature_headers": [signing.SIGNATURE_HEADER]
-        if request.headers.get(signing.SIGNATURE_HEADER)
-        else [],
+        "signature_headers": inbound.presented(connection.connector.inbound_auth, request.headers),
         "content_type": request.headers.get("Content-Type", "")[:200],
         "user_agent": request.headers.get("User-Agent", "")[:200],
     }
@@ -53,20 +54,22 @@ def _headers_subset(request: HttpRequest) -> dict:
 def _connection_for(token: str) -> Connection | None:
     if len(token) < 16:
         return None
-    return (
+    connection = (
         Connection.objects.select_related("workspace")
-        .filter(kind="rest", inbound_token_digest=Connection.inbound_token_digest_of(token))
+        .filter(inbound_token_digest=Connection.inbound_token_digest_of(token))
+        .exclude(kind=WebhookSource.GHL)
         .order_by("pk")
         .first()
     )
+    if connection is None or not connection.connector.inbound_auth:
+        return None
+    return connection
 
 
-def _original(keys: list[str], since: float | None = None) -> WebhookEvent | None:
+def _original(kind: str, keys: list[str], since: float | None = None) -> WebhookEvent | None:
     if not keys:
         return None
-    found = WebhookEvent.objects.filter(
-        source_kind=WebhookSource.REST, dedupe_key__in=keys, status__in=_OWNS_KEY
-    )
+    found = WebhookEvent.objects.filter(source_kind=kind, dedupe_key__in=keys, status__in=_OWNS_KEY)
     if since is not None:
         found = found.filter(received_at__gte=datetime.fromtimestamp(since, tz=UTC))
     return found.order_by("pk").first()
@@ -95,11 +98,12 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
     connection = _connection_for(token)
     if connection is None:
         return JsonResponse({"status": "not_found", "error": "unknown webhook URL"}, status=404)
+    connector = connection.connector
     base = {
-        "source_kind": WebhookSource.REST,
+        "source_kind": connection.kind,
         "connection": connection,
         "workspace": connection.workspace,
-        "headers": _headers_subset(request),
+        "headers": _headers_subset(request, connection),
     }
     limit = guard.max_body_bytes()
     raw = guard.read_body(request, limit)
@@ -117,13 +121,7 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
 
     clock = guard.now()
     secret = str(connection.credentials.get("webhook_secret") or "")
-    verdict = signing.verify(
-        secret,
-        raw,
-        request.headers.get(signing.SIGNATURE_HEADER),
-        tolerance=WINDOW_SECONDS,
-        now=clock,
-    )
+    verdict = connector.verify_inbound(request.headers, raw, clock)
 
     # Best-effort fields for operators even when the delivery is rejected.
     try:
@@ -134,8 +132,7 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
         unusable = f"body is not usable JSON: {exc}"[:300]
     event_type = event_id = ""
     if isinstance(payload, dict):
-        event_type = str(payload.get("type") or "")[:100]
-        event_id = str(payload.get("id") or "")[:150]
+        event_type, event_id = connector.inbound_event(payload)
     fields = {
         "event_type": event_type,
         "dedupe_key": f"{connection.pk}:{event_id}" if event_id else "",
@@ -163,7 +160,7 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
     note = "" if event_id else "no event id: deduplicated by body hash within the replay window"
     row = {**base, **fields, "raw_body": guard.body_text(raw)}
     with transaction.atomic():
-        original = _original(keys, since)
+        original = _original(connection.kind, keys, since)
         if original is None:
             try:
                 with transaction.atomic():
@@ -171,7 +168,7 @@ def rest_webhook(request: HttpRequest, token: str) -> JsonResponse:
                         **row, status=WebhookStatus.RECEIVED, note=note
                     )
             except IntegrityError:  # a concurrent delivery of the same id won
-                original = _original(keys[:1])
+                original = _original(connection.kind, keys[:1])
                 if original is None:
                     raise
             else:

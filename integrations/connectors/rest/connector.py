@@ -65,6 +65,7 @@ class RestConnector(Connector):
     )
     # bearer, header and basic credentials are all "api_key"; webhooks-only is a shared secret.
     auth_methods = ("api_key", "shared_secret")
+    inbound_auth = "signature"
     catalog = build_catalog(DEFAULT_OBJECTS)
     # The class describes a connection with the default objects; an instance describes
     # its own configured objects (see __init__ and configure).
@@ -201,14 +202,6 @@ class RestConnector(Connector):
     @property
     def inbound_token(self) -> str:
         return self.connection.inbound_token or ""
-
-    @property
-    def inbound_path(self) -> str:
-        """The path of this connection's inbound webhook URL (put the site URL in front)."""
-        from django.urls import reverse
-
-        token = self.inbound_token
-        return reverse("webhooks:rest", args=[token]) if token else ""
 
     # --- secrets and auth --------------------------------------------------------------
     def _secrets(self) -> list[str]:

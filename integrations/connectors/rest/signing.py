@@ -17,6 +17,7 @@ SIGNATURE_HEADER = "Syncdeck-Signature"
 DEFAULT_TOLERANCE_SECONDS = 300
 
 VALID = "valid_hmac"
+VALID_SECRET = "valid_secret"  # a shared secret or bearer token matched (connectors/inbound.py)
 INVALID = "invalid"
 MISSING = "missing"
 
@@ -33,7 +34,7 @@ class Verdict:
 
     @property
     def signature_valid(self) -> bool:
-        return self.verdict == VALID
+        return self.verdict in (VALID, VALID_SECRET)
 
     @property
     def ok(self) -> bool:

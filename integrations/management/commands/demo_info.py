@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from integrations import demo
+from integrations import demo, demo_apps
 from integrations.models import Connection, Integration
 
 
@@ -62,6 +62,8 @@ class Command(BaseCommand):
             },
             "inbound": {"ghl_webhooks": f"{site}/webhooks/ghl/", "integrations": []},
         }
+        for app in demo_apps.modules():
+            info["sandboxes"][app.KEY] = app.sandbox_info(site)
         for integration in Integration.objects.order_by("pk"):
             apps = Connection.objects.filter(
                 Q(source_flows__integration=integration) | Q(steps__flow__integration=integration)

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations import demo
+from integrations import demo, demo_apps
 from integrations.models import Connection, Integration, Membership, Role, Workspace
 from integrations.wizard import starter
 
@@ -88,3 +88,5 @@ class Command(BaseCommand):
         inbound = site + yourapp.connector.inbound_path
         call_command("sandbox_yourapp_subscribe", inbound, "--exclusive", verbosity=0)
         self.stdout.write(f"demo integration ready: {integration.name}")
+        for app in demo_apps.modules():
+            self.stdout.write(app.seed(workspace, user, ghl, site))
