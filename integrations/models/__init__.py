@@ -4,6 +4,7 @@ from .alerts import AlertIncident, AlertRule, Notification
 from .audit import AuditEntry
 from .connections import AuthMethod, Connection, ConnectionStatus, Environment
 from .flows import Flow, Integration, IntegrationStatus, Step, TriggerKind
+from .ledger import Conflict, ConflictStatus, Direction, LedgerEntry, LedgerKind, Policy, SyncPolicy
 from .links import PollCursor, RecordLink
 from .runs import ACTIVE_STATUSES, FINISHED_STATUSES, Run, RunEvent, RunStatus, RunStep
 from .versions import Backfill, IntegrationVersion
@@ -18,16 +19,22 @@ __all__ = [
     "AuditEntry",
     "AuthMethod",
     "Backfill",
+    "Conflict",
+    "ConflictStatus",
     "Connection",
     "ConnectionStatus",
+    "Direction",
     "Environment",
     "Flow",
     "Integration",
     "IntegrationStatus",
     "IntegrationVersion",
     "Invitation",
+    "LedgerEntry",
+    "LedgerKind",
     "Membership",
     "Notification",
+    "Policy",
     "PollCursor",
     "RecordLink",
     "Role",
@@ -37,6 +44,7 @@ __all__ = [
     "RunStep",
     "SignatureVerdict",
     "Step",
+    "SyncPolicy",
     "TriggerKind",
     "WebhookEvent",
     "WebhookSource",
