@@ -401,5 +401,9 @@ BREAKER_COOLDOWN_SECONDS = float(env_str("BREAKER_COOLDOWN_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE.update(
     {"evaluate-alerts": {"task": "integrations.tasks.evaluate_alerts", "schedule": 60.0}}
 )
+# /readyz: beat sends a heartbeat a worker stamps; older than a minute means not ready.
+CELERY_BEAT_SCHEDULE.update(
+    {"beat-heartbeat": {"task": "integrations.tasks.beat_heartbeat", "schedule": 20.0}}
+)
 SYNC_RUN_FAILED_HOOK = env_str("SYNC_RUN_FAILED_HOOK", "integrations.tasks.run_failed")
 ALERTS_ERROR_RATE_MIN_RUNS = env_int("ALERTS_ERROR_RATE_MIN_RUNS", 5)

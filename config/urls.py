@@ -18,7 +18,11 @@ if settings.SANDBOX_ENABLED:
     urlpatterns += [path("sandbox/", include("sandbox.urls"))]
 
 if not settings.SANDBOX_ONLY:
+    from dashboard.views import health
+
     urlpatterns += [
+        path("healthz", health.healthz, name="healthz"),
+        path("readyz", health.readyz, name="readyz"),
         path("admin/", admin.site.urls),
         path("accounts/", include("allauth.urls")),
         path("webhooks/", include("integrations.webhooks.urls")),

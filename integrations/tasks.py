@@ -137,3 +137,11 @@ def finish_batches() -> int:
     from integrations import lifecycle
 
     return lifecycle.finish_batches(_enqueue_notification)
+
+
+@shared_task(ignore_result=True)
+def beat_heartbeat() -> None:
+    """Sent by celery beat, run by a worker: `/readyz` reads the stamp (integrations/health)."""
+    from integrations import health
+
+    health.stamp_heartbeat()
