@@ -5,4 +5,6 @@ app_name = "sandbox"
 urlpatterns = [
     path("ghl/", include("sandbox.ghl.urls")),
     path("yourapp/", include("sandbox.yourapp.urls")),
+    path("timetonic/", include("sandbox.timetonic.urls")),
+    path("timify/", include("sandbox.timify.urls")),
 ]

@@ -1,0 +1,1 @@
+"""A simulator of TIMIFY's DevAPI (facts: shared/reference/apps/FACTS.md §3)."""
