@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
     INSTALLED_APPS.append("sandbox.timify")
+    INSTALLED_APPS.append("sandbox.ptdistinction")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -7,4 +7,5 @@ urlpatterns = [
     path("yourapp/", include("sandbox.yourapp.urls")),
     path("timetonic/", include("sandbox.timetonic.urls")),
     path("timify/", include("sandbox.timify.urls")),
+    path("ptdistinction/", include("sandbox.ptdistinction.urls")),
 ]
