@@ -15,7 +15,9 @@ from __future__ import annotations
 from importlib import import_module
 from types import ModuleType
 
-DEMO_APPS: tuple[str, ...] = ()
+DEMO_APPS: tuple[str, ...] = (
+    "integrations.wizard.ptdistinction_demo",
+)
 
 
 def modules() -> list[ModuleType]:

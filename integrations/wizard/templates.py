@@ -252,3 +252,8 @@ TEMPLATES: dict[str, Template] = {
 
 def for_pair(a_kind: str, b_kind: str) -> list[Template]:
     return [t for t in TEMPLATES.values() if t.a_kind == a_kind and t.b_kind == b_kind]
+
+
+from integrations.wizard import ptdistinction as _ptdistinction  # noqa: E402
+
+TEMPLATES.update(_ptdistinction.TEMPLATES)
