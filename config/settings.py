@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
+    INSTALLED_APPS.append("sandbox.timetonic")
     INSTALLED_APPS.append("sandbox.timify")
     INSTALLED_APPS.append("sandbox.ptdistinction")
 
