@@ -145,3 +145,19 @@ def beat_heartbeat() -> None:
     from integrations import health
 
     health.stamp_heartbeat()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def csv_import_chunk(batch_id: int, first: int, last: int) -> None:
+    """Write the pending rows (lines first..last) of a CSV import to HighLevel."""
+    from integrations.csvio import imports
+
+    imports.process_chunk(batch_id, first, last)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def csv_export(batch_id: int) -> None:
+    """List HighLevel contacts into a CSV export's file."""
+    from integrations.csvio import exports
+
+    exports.run(batch_id)

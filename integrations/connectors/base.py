@@ -144,6 +144,26 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class CsvObject:
+    """Records an app exchanges as CSV files (its own export and import screens).
+
+    Rows become HighLevel `target` records (contacts only, for now) through a column →
+    field mapping; `columns` suggests it for the app's own export headers (matched without
+    case): header → HighLevel field, or "note" (the value goes into a note on the contact).
+    `export_columns` are the (HighLevel field path, header) pairs offered by default when
+    exporting contacts for the app's import screen.
+    """
+
+    name: str
+    label: str
+    target: str = "contact"
+    columns: tuple[tuple[str, str], ...] = ()
+    id_column: str = ""
+    export_columns: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class FormField:
     """One input of a connect or settings form, declared by the connector.
 
@@ -195,6 +215,11 @@ class Connector:
     # "" (no inbound URL) | "signature" (Syncdeck-Signature HMAC) | "header_secret"
     # (X-Webhook-Secret) | "bearer" (Authorization: Bearer <secret>).
     inbound_auth: ClassVar[str] = ""
+    # What it exchanges as CSV files (upload to import, download to export), by name; the
+    # connection card links to the CSV pages when this is not empty.
+    csv_objects: ClassVar[dict[str, CsvObject]] = {}
+    # The longest polling interval its flows may ask for (minutes); the shortest is 1.
+    max_poll_minutes: ClassVar[int] = 15
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection

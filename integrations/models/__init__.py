@@ -3,6 +3,7 @@ from __future__ import annotations
 from .alerts import AlertIncident, AlertRule, Notification
 from .audit import AuditEntry
 from .connections import AuthMethod, Connection, ConnectionStatus, Environment
+from .csvio import ConnectorState, ImportBatch, ImportRow
 from .flows import Flow, Integration, IntegrationStatus, Step, TriggerKind
 from .ledger import Conflict, ConflictStatus, Direction, LedgerEntry, LedgerKind, Policy, SyncPolicy
 from .links import PollCursor, RecordLink
@@ -23,9 +24,12 @@ __all__ = [
     "ConflictStatus",
     "Connection",
     "ConnectionStatus",
+    "ConnectorState",
     "Direction",
     "Environment",
     "Flow",
+    "ImportBatch",
+    "ImportRow",
     "Integration",
     "IntegrationStatus",
     "IntegrationVersion",
