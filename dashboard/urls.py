@@ -11,6 +11,7 @@ from dashboard.views import (
     events,
     export,
     failures,
+    live,
     overview,
     runs,
     team,
@@ -20,6 +21,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", overview.index, name="home"),
+    path("live/", live.poll, name="live"),
     path("connections/", connections.index, name="connections"),
     path("connections/new/<slug:kind>/", connections.new_oauth, name="connection_new"),
     path("connections/new/<slug:kind>/token/", connections.new_token, name="connection_token"),

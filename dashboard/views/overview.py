@@ -129,9 +129,6 @@ def _range(request: HttpRequest) -> str:
 @workspace_view("view")
 def index(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
-    items = stats.overview(workspace)
-    for item in items:
-        item.sparkline = chart(item.buckets, "hour", width=240, height=44, axes=False)  # type: ignore[attr-defined]
     range_key = _range(request)
     buckets, unit = stats.runs_over_time(workspace, range_key)
     return render(
@@ -139,15 +136,27 @@ def index(request: HttpRequest) -> HttpResponse:
         "dashboard/overview.html",
         {
             "title": "Overview",
-            "items": items,
-            "attention": stats.attention(workspace, items),
-            "has_connections": workspace.connections.exists(),
+            **live_context(workspace),
+            "live_overview": True,
             "chart": chart(buckets, unit),
             "range": range_key,
             "range_tabs": RANGE_TABS,
-            "ghl_interval": f"{float(settings.GHL_RATE_LIMIT_INTERVAL_SECONDS):g}",
         },
     )
+
+
+def live_context(workspace: Any) -> dict[str, Any]:
+    """What the overview's live part (cards and "needs attention") renders; the live poll
+    (dashboard/views/live.py) renders it again when something changed."""
+    items = stats.overview(workspace)
+    for item in items:
+        item.sparkline = chart(item.buckets, "hour", width=240, height=44, axes=False)  # type: ignore[attr-defined]
+    return {
+        "items": items,
+        "attention": stats.attention(workspace, items),
+        "has_connections": workspace.connections.exists(),
+        "ghl_interval": f"{float(settings.GHL_RATE_LIMIT_INTERVAL_SECONDS):g}",
+    }
 
 
 @require_GET

@@ -1,0 +1,121 @@
+"""The operator's day in a real browser (Debian Chromium): the overview updates itself when
+a run fails, the team is managed, alert rules are edited and muted, a bulk retry is sized
+before it starts, the mapping editor offers value maps and a field picker, and a
+connection's health check shows on its card. Screenshots at 1280 px and 390 px go to
+/tmp/shots-ops/; no page logs a console error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from integrations.models import (
+    Connection,
+    Flow,
+    Integration,
+    Membership,
+    Role,
+    Run,
+    RunStatus,
+    TriggerKind,
+    Workspace,
+)
+from integrations.sync import dispatch
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/shots-ops")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def shots(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The page at 1280 px and at phone width (which must not scroll sideways)."""
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(SHOTS / f"{name}-1280.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, name
+    page.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(dispatch, "enqueue", lambda run_id, countdown=0: None)
+
+
+@pytest.fixture
+def flow(django_user_model):  # type: ignore[no-untyped-def]
+    user = django_user_model.objects.create_user(
+        username="opal", email="opal@example.com", password="correct horse"
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    workspace = Workspace.objects.create(name="Opal's Agency")
+    Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    connection = Connection(workspace=workspace, kind="ghl", auth_method="pit", account_id="loc1")
+    connection.credentials = {"pit": "x" * 20}
+    connection.save()
+    integration = Integration.objects.create(workspace=workspace, name="GHL → CRM")
+    return Flow.objects.create(
+        integration=integration,
+        name="contacts",
+        source=connection,
+        trigger_kind=TriggerKind.WEBHOOK,
+        trigger_config={"events": ["ContactUpdate"]},
+    )
+
+
+def log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", "opal@example.com")
+    page.fill("input[name=password]", "correct horse")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_the_overview_updates_itself(page, live_server, flow):  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        Run.objects.create(
+            workspace=flow.integration.workspace, flow=flow, status=RunStatus.SUCCEEDED, attempt=1
+        )
+    log_in(page, live_server.url)
+    card = page.locator(f"#integration-{flow.integration.code}")
+    assert card.locator(".health").inner_text() == "Healthy"
+    assert page.locator("#nav-failures").is_hidden()
+    # Polls that find nothing new swap nothing (204).
+    with page.expect_response(lambda r: "/live/" in r.url) as first:
+        pass
+    assert first.value.status == 204
+
+    Run.objects.create(
+        workspace=flow.integration.workspace,
+        flow=flow,
+        status=RunStatus.FAILED,
+        attempt=1,
+        error="HighLevel answered 422: email is invalid",
+        error_kind="validation",
+    )
+    # No reload: the navigation count and the card change within a few seconds.
+    page.wait_for_selector("#nav-failures:visible >> text=1", timeout=8000)
+    page.wait_for_function(
+        "document.querySelector('#overview-live').innerText.includes('email is invalid')",
+        timeout=8000,
+    )
+    card = page.locator(f"#integration-{flow.integration.code}")
+    assert card.locator(".health").inner_text() == "Degraded"
+    shots(page, "01-overview-live")
+
+    # Hidden: the page stops polling; visible again: it polls at once.
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    with page.expect_request(lambda r: "/live/" in r.url, timeout=2000):
+        page.evaluate(
+            "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    assert page.console_errors == []  # type: ignore[attr-defined]
