@@ -61,6 +61,8 @@ class Param:
     required: bool = False
     type: str = "string"
     description: str = ""
+    choices: tuple[str, ...] = ()  # the spec's enum, offered as choices
+    items: str = ""  # for arrays: the items' type
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,15 @@ class Operation:
     envelope: str | None = None  # key of the response that holds the record(s)
     pagination: str | None = None  # searchAfter | startAfterId | skip | None
     deprecated: bool = False
+    # From the vendored spec (GHL): every scope it declares, the token kind it needs
+    # ("location" | "agency"), the API versions that have it, its body fields.
+    scopes: tuple[str, ...] = ()
+    token: str | None = None
+    versions: tuple[str, ...] = ()
+    v3_path: str | None = None
+    body_fields: tuple[Param, ...] = ()
+    seeded: bool = False
+    note: str = ""
 
     @property
     def path_params(self) -> list[str]:

@@ -403,8 +403,10 @@ SCENARIOS = {
 
 
 def test_every_catalog_operation_has_a_scenario():
-    # Calendars send Version 2021-04-15: test_ghl_calendar_operations.py covers them.
-    assert set(SCENARIOS) == {op.id for op in CATALOG if op.category != "Calendars & Appointments"}
+    # Calendars send Version 2021-04-15: test_ghl_calendar_operations.py covers them; the
+    # other groups are called by tests/sandbox/test_spec_conformance.py.
+    contacts = {op.id for op in CATALOG if op.path.startswith("/contacts")}
+    assert set(SCENARIOS) == contacts | {"get-location", "get-custom-fields"}
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

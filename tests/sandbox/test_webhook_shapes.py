@@ -16,7 +16,7 @@ from sandbox.models import SandboxAppointment, SandboxCalendar, SandboxContact
 from .conftest import BASE
 from .test_webhooks_ui import verify
 
-EXAMPLES = Path(settings.BASE_DIR).parent / "shared/reference/ghl/webhook-examples"
+EXAMPLES = Path(settings.BASE_DIR) / "integrations/connectors/ghl/spec/webhook-examples"
 # Added to every delivery (WebhookAuthentication.md: timestamp, webhookId).
 ENVELOPE = {"appId", "versionId", "timestamp", "webhookId"}
 

@@ -41,14 +41,39 @@ SCOPE_MESSAGE = "not authorized for this scope"
 @cache
 def load_catalog() -> Catalog:
     catalog = Catalog()
-    for path in sorted(CATALOG_DIR.glob("*.json")):
+    for path in sorted(CATALOG_DIR.glob("[a-z]*.json")):
         for entry in json.loads(path.read_text()):
-            params = tuple(Param(**p) for p in entry.pop("params"))
-            entry.pop("spec_operation_id", None)
-            entry.pop("has_body", None)
-            entry["body_required"] = tuple(entry["body_required"])
-            catalog.operations[entry["id"]] = Operation(params=params, **entry)
+            params = tuple(_param(p) for p in entry.pop("params"))
+            body_fields = tuple(
+                _param({**f, "location": "body"}) for f in entry.pop("body_fields", [])
+            )
+            for key in ("spec_operation_id", "spec_file", "has_body"):
+                entry.pop(key, None)
+            for key in ("body_required", "scopes", "versions"):
+                entry[key] = tuple(entry.get(key) or ())
+            catalog.operations[entry["id"]] = Operation(
+                params=params, body_fields=body_fields, **entry
+            )
     return catalog
+
+
+def catalog_scopes(catalog: Catalog, known: set[str]) -> list[Scope]:
+    needed: dict[str, list[str]] = {}
+    for op in catalog:
+        if op.scope and op.scope not in known:
+            needed.setdefault(op.scope, []).append(op.name)
+    return [
+        Scope(
+            name,
+            f"Needed by {', '.join(names[:4])}{' and more' if len(names) > 4 else ''}"
+            f" ({len(names)} operation{'s' if len(names) > 1 else ''}).",
+        )
+        for name, names in sorted(needed.items())
+    ]
+
+
+def _param(data: dict[str, Any]) -> Param:
+    return Param(**{**data, "choices": tuple(data.get("choices") or ())})
 
 
 class GHLConnector(GHLAuth, GHLReading, Connector):
@@ -96,6 +121,8 @@ class GHLConnector(GHLAuth, GHLReading, Connector):
     )
 
     catalog = load_catalog()
+    # Every other scope a catalog operation needs, explained by the operations needing it.
+    scopes = (*scopes, *catalog_scopes(catalog, {scope.name for scope in scopes}))
     list_operation = "search-contacts-advanced"
     event_types = tuple(sorted(KNOWN_EVENT_TYPES))
     record_fields = {
