@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, tuple[str, str]] = {
     "ghl": ("HighLevel", "integrations.connectors.ghl.connector.GHLConnector"),
     "rest": ("Your App (REST / webhooks)", "integrations.connectors.rest.connector.RestConnector"),
+    "timify": ("TIMIFY", "integrations.connectors.timify.connector.TimifyConnector"),
     "ptdistinction": (
         "PT Distinction (via Zapier)",
         "integrations.connectors.ptdistinction.connector.PTDistinctionConnector",
