@@ -33,7 +33,7 @@ class SendForm(forms.Form):
 
 
 class ConfigForm(forms.Form):
-    target_url = forms.URLField(max_length=1000, required=False)
+    target_url = forms.URLField(max_length=1000, required=False, assume_scheme="https")
     webhook_secret = forms.CharField(max_length=200, required=False)
     error_rate = forms.FloatField(min_value=0, max_value=1)
 
