@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -25,3 +25,16 @@ def _refuse_unsafe_start(**kwargs: object) -> None:
         refuse_unsafe_start()
     except ImproperlyConfigured as exc:
         raise SystemExit(str(exc)) from exc
+
+
+@task_prerun.connect
+def _replace_stale_connections(task: object = None, **kwargs: object) -> None:
+    # Connections are kept between tasks (CELERY_DB_REUSE_MAX): drop one that broke (a
+    # database restart) or outlived CONN_MAX_AGE before the task uses it, as Django does
+    # at the start of each request. Not for an eager task: it runs inside its caller's
+    # transaction.
+    from django.db import close_old_connections
+
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return
+    close_old_connections()

@@ -140,8 +140,14 @@ TEMPLATES = [
 # and immediate transactions keep "database is locked" away.
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Which process a connection belongs to, in pg_stat_activity (web, worker, beat).
+        DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = env_str(
+            "DATABASE_APPLICATION_NAME", "syncdeck"
+        )
         DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str(
             "TEST_DATABASE_NAME", "test_syncdeck"
         )
@@ -293,6 +299,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Workers keep their database connections between tasks (Celery's Django fixup otherwise
+# closes them after every task: one new PostgreSQL connection per run). A connection that
+# broke or outlived CONN_MAX_AGE is replaced before the next task (config/celery.py).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Credentials encryption ---------------------------------------------------------
