@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, tuple[str, str]] = {
     "ghl": ("HighLevel", "integrations.connectors.ghl.connector.GHLConnector"),
     "rest": ("Your App (REST / webhooks)", "integrations.connectors.rest.connector.RestConnector"),
+    "timetonic": ("TimeTonic", "integrations.connectors.timetonic.connector.TimeTonicConnector"),
     "timify": ("TIMIFY", "integrations.connectors.timify.connector.TimifyConnector"),
     "ptdistinction": (
         "PT Distinction (via Zapier)",
