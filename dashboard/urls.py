@@ -7,6 +7,7 @@ from dashboard.views import (
     audit,
     connections,
     connections_form,
+    connections_ptdistinction,
     connections_rest,
     events,
     export,
@@ -52,6 +53,16 @@ urlpatterns = [
         "connections/<uuid:code>/app/reconnect/",
         connections_rest.reconnect,
         name="connection_app_reconnect",
+    ),
+    path(
+        "connections/<uuid:code>/zapier/",
+        connections_ptdistinction.setup,
+        name="connection_zapier",
+    ),
+    path(
+        "connections/<uuid:code>/zapier/rotate/",
+        connections_ptdistinction.rotate,
+        name="connection_zapier_rotate",
     ),
     path("connections/<uuid:code>/test/", connections.test, name="connection_test"),
     path(
