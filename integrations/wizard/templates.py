@@ -257,3 +257,6 @@ def for_pair(a_kind: str, b_kind: str) -> list[Template]:
 from integrations.wizard import ptdistinction as _ptdistinction  # noqa: E402
 
 TEMPLATES.update(_ptdistinction.TEMPLATES)
+from integrations.wizard import timify as _timify  # noqa: E402
+
+TEMPLATES.update(_timify.TEMPLATES)

@@ -140,7 +140,7 @@ class TimifyConnector(TimifyAuth, Connector):
         data = payload.get("data") if isinstance(payload.get("data"), dict) else payload
         kind = str(payload.get("type") or "")
         if kind.startswith("event."):
-            return records.appointment(data)
+            return records.appointment(data, deleted=kind == "event.deleted")
         return records.customer(data)
 
     def inbound_event(self, payload: dict[str, Any]) -> tuple[str, str]:
@@ -149,6 +149,13 @@ class TimifyConnector(TimifyAuth, Connector):
     # --- connecting --------------------------------------------------------------------
     @sensitive_variables()
     def connect_with(self, auth_method: str, values: dict[str, Any]) -> None:
+        """Store the form's values, then mint a first token (which checks the secret)."""
+        self.configure(values)
+        self.mint_token()
+
+    @sensitive_variables()
+    def configure(self, values: dict[str, Any]) -> None:
+        """Fill the (unsaved) connection from connect-form values; no call to TIMIFY."""
         conn = self.connection
         old = conn.credentials if conn.credentials_encrypted else {}
         server = str(values.get("server") or "production")
@@ -199,7 +206,6 @@ class TimifyConnector(TimifyAuth, Connector):
         conn.account_name = conn.account_name or f"TIMIFY company {company_id[-6:]}"
         if not conn.inbound_token:
             conn.set_inbound_token(secrets_module.token_urlsafe(24))
-        self.mint_token()
 
     def facts(self) -> list[tuple[str, str]]:
         config = self.connection.config or {}

@@ -58,10 +58,14 @@ def customer(record: Any, fields: list[dict[str, Any]] | None = None) -> Any:
     return out
 
 
-def appointment(record: Any) -> Any:
+def appointment(record: Any, deleted: bool = False) -> Any:
+    """Also `status` ("cancelled" for an event.deleted webhook, else "booked") and
+    `hasNotes`: ours, derived for flows (TIMIFY's facts name no status field)."""
     if not isinstance(record, dict):
         return record
     out = dict(record)
+    out["status"] = "cancelled" if deleted else str(out.get("status") or "booked")
+    out["hasNotes"] = bool(str(out.get("notes") or "").strip())
     start = parse_timify(out.get("startDate"))
     if start is not None:
         out["startTime"] = iso(start)
