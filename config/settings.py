@@ -420,3 +420,15 @@ CELERY_BEAT_SCHEDULE.update(
 )
 SYNC_RUN_FAILED_HOOK = env_str("SYNC_RUN_FAILED_HOOK", "integrations.tasks.run_failed")
 ALERTS_ERROR_RATE_MIN_RUNS = env_int("ALERTS_ERROR_RATE_MIN_RUNS", 5)
+
+# --- Metrics (/metrics, Prometheus text format) --------------------------------------
+# Counters and histograms of every process on this machine (gunicorn's workers, Celery
+# workers) live in files under PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess
+# mode; `runall` and config/gunicorn.py clear out dead processes); the gauges read from the
+# database at scrape time (queue depth, oldest queued run, open breakers) are cluster-wide.
+# A scrape needs `Authorization: Bearer $METRICS_TOKEN`, or an address in
+# METRICS_ALLOWED_NETWORKS (default: this machine only).
+METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")

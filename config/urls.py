@@ -18,11 +18,12 @@ if settings.SANDBOX_ENABLED:
     urlpatterns += [path("sandbox/", include("sandbox.urls"))]
 
 if not settings.SANDBOX_ONLY:
-    from dashboard.views import health
+    from dashboard.views import health, metrics
 
     urlpatterns += [
         path("healthz", health.healthz, name="healthz"),
         path("readyz", health.readyz, name="readyz"),
+        path("metrics", metrics.metrics_view, name="metrics"),
         path("admin/", admin.site.urls),
         path("accounts/", include("allauth.urls")),
         path("webhooks/", include("integrations.webhooks.urls")),

@@ -17,7 +17,15 @@ from integrations.models import Membership
 
 # Setting up the authenticator, logging out, reauthenticating and the rest of the account
 # pages stay reachable, as do static files and what is not a person's page.
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/webhooks/", "/sandbox/", "/healthz", "/readyz")
+EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/static/",
+    "/webhooks/",
+    "/sandbox/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
 
 
 def requires_mfa_setup(user: object) -> bool:

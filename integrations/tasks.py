@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from integrations import alerts
+from integrations import alerts, metrics
 from integrations.connecting import check_connection
 from integrations.connectors.base import ConnectorError
-from integrations.models import AlertRule, Connection, ConnectionStatus, Run
+from integrations.models import FINISHED_STATUSES, AlertRule, Connection, ConnectionStatus, Run
 from integrations.sync import engine, polling, reaper
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,24 @@ def _enqueue(run_id: int, countdown: float = 0) -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def execute_run(run_id: int) -> None:
+    began = timezone.now()
     engine.execute(run_id, _enqueue)
+    _count_finished(run_id, began)
+
+
+def _count_finished(run_id: int, began: Any) -> None:
+    """Metrics: a run that reached an end state in this task (one read by primary key); a
+    redelivered message of a run that had already ended is not counted again."""
+    row = (
+        Run.objects.filter(pk=run_id, status__in=FINISHED_STATUSES, finished_at__gte=began)
+        .values_list("status", "flow_id", "started_at", "finished_at")
+        .first()
+    )
+    if row is None:
+        return
+    status, flow_id, started, finished = row
+    seconds = (finished - started).total_seconds() if started and finished else None
+    metrics.run_finished(status, flow_id, seconds)
 
 
 @shared_task(ignore_result=True)

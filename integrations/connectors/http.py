@@ -26,7 +26,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from integrations import ratelimit
+from integrations import metrics, ratelimit
 from integrations.connectors.base import ConnectorError, ErrorKind
 
 BODY_LIMIT = 4000
@@ -433,10 +433,12 @@ def request(
             session = _guarded_session()
             setattr(prepared, PINNED_ATTRIBUTE, addresses[0])
             prepared.headers["Host"] = _host_header(prepared.url or url)
+    app = metrics.app_of(rate_key)
     if rate_key and rate:
-        ratelimit.acquire(
+        waited = ratelimit.acquire(
             rate_key, rate=rate[0], per_seconds=rate[1], timeout=ratelimit.DEFAULT_MAX_WAIT
         )
+        metrics.rate_waited(app, waited)
     record = CallRecord(
         method=method.upper(),
         url=redact_url(prepared.url or url, secrets),
@@ -452,6 +454,7 @@ def request(
         record.duration_ms = int((time.monotonic() - started) * 1000)
         record.error = "timed out"
         _remember(record)
+        metrics.call_made(app, None, time.monotonic() - started)
         raise ConnectorError(
             f"{urlsplit(url).hostname} did not answer in time",
             kind=ErrorKind.TRANSIENT,
@@ -461,11 +464,13 @@ def request(
         record.duration_ms = int((time.monotonic() - started) * 1000)
         record.error = redact_text(type(exc).__name__ + ": " + str(exc), secrets)[:500]
         _remember(record)
+        metrics.call_made(app, None, time.monotonic() - started)
         raise ConnectorError(
             f"cannot reach {urlsplit(url).hostname}: {type(exc).__name__}",
             kind=ErrorKind.TRANSIENT,
             record=record,
         ) from exc
+    metrics.call_made(app, raw.status_code, time.monotonic() - started)
     record.duration_ms = int((time.monotonic() - started) * 1000)
     record.status = raw.status_code
     record.response_headers = redact_headers(raw.headers)

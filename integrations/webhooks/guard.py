@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
+from integrations import metrics
 from integrations.models import WebhookEvent, WebhookStatus
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def read_body(request: HttpRequest, limit: int) -> bytes | None:
 
 
 def reply(event: WebhookEvent, http_status: int = 200, **extra: Any) -> JsonResponse:
+    metrics.webhook_received(event.source_kind, event.status, event.signature_verdict)
     body = {"status": event.status, "id": str(event.code), **extra}
     if event.status == WebhookStatus.REJECTED:
         body["error"] = event.note
@@ -126,6 +128,9 @@ def reject(
         log.exception("webhook rejection counter unavailable")
         seen = 0
     if seen > cap:
+        metrics.webhook_received(
+            str(row.get("source_kind") or ""), "dropped", str(row.get("signature_verdict") or "")
+        )
         return _drop(bucket, address, cap, clock)
 
     keep = _rejected_body_bytes()

@@ -40,6 +40,8 @@ class Command(BaseCommand):
             "web": [
                 os.path.join(bindir, "gunicorn"),
                 "config.wsgi:application",
+                "--config",
+                "python:config.gunicorn",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
@@ -78,6 +80,9 @@ class Command(BaseCommand):
                 "--pidfile=",
             ],
         }
+        # Every process starts afresh: metrics files of an earlier start go first.
+        for stale in settings.METRICS_DIR.glob("*.db"):
+            stale.unlink(missing_ok=True)
         procs: dict[str, subprocess.Popen[bytes]] = {}
         for name, cmd in commands.items():
             # Same process group as this command: a signal to the group (Ctrl-C in a
