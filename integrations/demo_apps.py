@@ -18,6 +18,7 @@ from types import ModuleType
 DEMO_APPS: tuple[str, ...] = (
     "integrations.wizard.ptdistinction_demo",
     "integrations.wizard.timify_demo",
+    "integrations.wizard.timetonic_demo",
 )
 
 

@@ -260,3 +260,6 @@ TEMPLATES.update(_ptdistinction.TEMPLATES)
 from integrations.wizard import timify as _timify  # noqa: E402
 
 TEMPLATES.update(_timify.TEMPLATES)
+from integrations.wizard import timetonic as _timetonic  # noqa: E402
+
+TEMPLATES.update(_timetonic.TEMPLATES)

@@ -18,6 +18,7 @@ from .models import (
     TTTable,
     TTUser,
 )
+from .services import table_dict
 
 O_U = "syncdeck_demo"
 LOGIN = "api_syncdeck"
@@ -162,4 +163,6 @@ def info() -> dict[str, object]:
         "b_c": book.b_c,
         "b_o": O_U,
         "tables": {t.name: t.pk for t in book.tables.order_by("pk")},
+        # getBookTables' categories (id, name, fields), to configure without a call.
+        "categories": [table_dict(t) for t in book.tables.order_by("pk")],
     }

@@ -251,41 +251,51 @@ class TimeTonicConnector(RpcMixin, RowsMixin, Connector):
         if book is None:
             raise _validation(f"the book {b_c or '(none)'} is not one of this user's books")
         b_o = str(book.get("b_o") or self.connection.credentials.get("o_u") or "")
-        tables = {str(t["id"]): t for t in self._tables(b_c, b_o)}
-        chosen: dict[str, Any] = {}
+        chosen = {name: str(values.get(f"table_{name}") or "") for name in OBJECTS}
+        self.use_tables(b_c, b_o, self._tables(b_c, b_o), chosen)
+
+    def use_tables(
+        self, b_c: str, b_o: str, categories: list[dict[str, Any]], chosen: dict[str, str]
+    ) -> None:
+        """Store the book and, per object type, the chosen table (catId) with its field
+        names and, for a child, the link field that points at the contact table.
+        `categories` is getBookTables' list (id, name, fields)."""
+        tables = {str(t["id"]): t for t in categories}
+        picked: dict[str, Any] = {}
         for name in OBJECTS:
-            cat_id = str(values.get(f"table_{name}") or "")
+            cat_id = str(chosen.get(name) or "")
             if not cat_id:
                 continue
             if cat_id not in tables:
                 raise _validation(f"table {cat_id} is not in book {b_c}")
-            chosen[name] = {
+            picked[name] = {
                 "catId": int(cat_id),
                 "name": tables[cat_id]["name"],
                 "fields": [f["name"] for f in tables[cat_id].get("fields") or []],
+                "types": {f["name"]: f.get("type", "") for f in tables[cat_id].get("fields") or []},
             }
-        if "contact" not in chosen:
+        if "contact" not in picked:
             raise _validation("choose the table that holds contacts")
-        contact_cat = chosen["contact"]["catId"]
+        contact_cat = picked["contact"]["catId"]
         for name in CHILDREN:
-            if name not in chosen:
+            if name not in picked:
                 continue
             links = [
                 f
-                for f in tables[str(chosen[name]["catId"])].get("fields") or []
+                for f in tables[str(picked[name]["catId"])].get("fields") or []
                 if f.get("type") == "link"
                 and str(f.get("linkedTableId") or contact_cat) == str(contact_cat)
             ]
             if not links:
                 raise _validation(
-                    f"the {name} table “{chosen[name]['name']}” has no link field to the "
+                    f"the {name} table “{picked[name]['name']}” has no link field to the "
                     f"contact table; add one in TimeTonic"
                 )
-            chosen[name]["link"] = links[0]["name"]
+            picked[name]["link"] = links[0]["name"]
         contact_fields = tables[str(contact_cat)].get("fields") or []
         email = next((f["name"] for f in contact_fields if f.get("type") == "email"), "")
         config = dict(self.connection.config or {})
-        config.update({"b_c": b_c, "b_o": b_o, "tables": chosen, "label_field": email})
+        config.update({"b_c": b_c, "b_o": b_o, "tables": picked, "label_field": email})
         self.connection.config = config
         self.__init__(self.connection)  # type: ignore[misc]
 
