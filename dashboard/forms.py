@@ -65,6 +65,10 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
 
 
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
 class RequireMfaForm(forms.Form):
     require_mfa = forms.BooleanField(required=False)
 

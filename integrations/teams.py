@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.models import AuditEntry, Invitation, Membership, Workspace
+from integrations.models import AuditEntry, Invitation, Membership, Role, Workspace
+from integrations.models.workspaces import _invite_expiry, _invite_token
 
 
 def invite(workspace: Workspace, by: Any, email: str, role: str) -> Invitation:
@@ -80,3 +81,99 @@ def set_require_mfa(workspace: Workspace, by: Any, required: bool) -> bool:
         workspace, by, "workspace.mfa_required" if required else "workspace.mfa_optional", ""
     )
     return True
+
+
+# --- managing the team: roles, removal, ownership, invitations --------------------------
+
+
+class TeamRefused(Exception):
+    """A team change that is not allowed; the message says why, for the owner."""
+
+
+def _owners(workspace: Workspace) -> list[int]:
+    """The owners' membership ids, locked until the transaction ends (two owners demoting
+    each other at once cannot leave the workspace without one)."""
+    return list(
+        Membership.objects.select_for_update()
+        .filter(workspace=workspace, role=Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+
+
+def _protect_last_owner(membership: Membership, losing: str) -> None:
+    owners = _owners(membership.workspace)
+    if membership.role == Role.OWNER and owners == [membership.pk]:
+        raise TeamRefused(
+            f"{membership.user.email} is the workspace's only owner and cannot be {losing}: "
+            "make someone else an owner first (or transfer ownership)."
+        )
+
+
+def change_role(membership: Membership, by: Any, role: str) -> bool:
+    """Give a member another role; audited. Returns whether anything changed."""
+    if role not in Role.values:
+        raise TeamRefused("Choose one of the roles.")
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == role:
+            return False
+        if role != Role.OWNER:
+            _protect_last_owner(membership, "demoted")
+        before = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        AuditEntry.record(
+            membership.workspace,
+            by,
+            "member.role_changed",
+            membership.user.email,
+            before=before,
+            after=role,
+        )
+    return True
+
+
+def remove_member(membership: Membership, by: Any) -> None:
+    """Take a member out of the workspace (their account stays); audited."""
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        _protect_last_owner(membership, "removed")
+        email = membership.user.email
+        membership.delete()
+        AuditEntry.record(membership.workspace, by, "member.removed", email, role=membership.role)
+
+
+def transfer_ownership(by: Membership, to: Membership) -> None:
+    """Make `to` an owner and `by` (an owner) an admin, together; audited."""
+    if by.workspace_id != to.workspace_id:
+        raise TeamRefused("That person is not a member of this workspace.")
+    if by.pk == to.pk:
+        raise TeamRefused("You already own this workspace.")
+    with transaction.atomic():
+        _owners(by.workspace)
+        by = Membership.objects.select_for_update().get(pk=by.pk)
+        if by.role != Role.OWNER:
+            raise TeamRefused("Only an owner can transfer ownership.")
+        Membership.objects.filter(pk=to.pk).update(role=Role.OWNER)
+        Membership.objects.filter(pk=by.pk).update(role=Role.ADMIN)
+        AuditEntry.record(
+            by.workspace,
+            by.user,
+            "workspace.ownership_transferred",
+            to.user.email,
+            previous_owner=by.user.email,
+        )
+
+
+def resend_invitation(invitation: Invitation, by: Any) -> Invitation:
+    """A new link (the old one stops working) valid for another week; audited."""
+    invitation.token = _invite_token()
+    invitation.expires = _invite_expiry()
+    invitation.save(update_fields=["token", "expires"])
+    AuditEntry.record(invitation.workspace, by, "member.invitation_resent", invitation.email)
+    return invitation
+
+
+def revoke_invitation(invitation: Invitation, by: Any) -> None:
+    invitation.delete()
+    AuditEntry.record(invitation.workspace, by, "member.invitation_revoked", invitation.email)

@@ -31,6 +31,11 @@ ACTION_LABELS = {
     "event.replayed": "replayed a webhook event",
     "member.invited": "invited a member",
     "member.joined": "joined the workspace",
+    "member.role_changed": "changed a member's role",
+    "member.removed": "removed a member",
+    "member.invitation_resent": "sent an invitation again",
+    "member.invitation_revoked": "revoked an invitation",
+    "workspace.ownership_transferred": "transferred ownership",
 }
 
 

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import current_membership, workspace_view
 from dashboard.adapters import SESSION_INVITE
-from dashboard.forms import InviteForm, RequireMfaForm, SwitchWorkspaceForm
+from dashboard.forms import InviteForm, MemberRoleForm, RequireMfaForm, SwitchWorkspaceForm
 from integrations import teams
-from integrations.models import Invitation, Membership
+from integrations.models import Invitation, Membership, Role
 
 
 @workspace_view("view")
@@ -53,6 +53,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": "Team",
             "mfa_user_ids": mfa_user_ids,
+            "roles": Role.choices,
+            "owners": sum(1 for m in members if m.role == Role.OWNER),
         },
     )
 
@@ -61,8 +63,79 @@ def index(request: HttpRequest) -> HttpResponse:
 @workspace_view("manage_team")
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk, workspace=request.workspace)  # type: ignore[attr-defined]
-    invitation.delete()
+    teams.revoke_invitation(invitation, request.user)
     messages.success(request, f"Invitation for {invitation.email} revoked.")
+    return redirect("dashboard:team")
+
+
+@require_POST
+@workspace_view("manage_team")
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(
+        Invitation,
+        pk=pk,
+        workspace=request.workspace,  # type: ignore[attr-defined]
+        accepted__isnull=True,
+    )
+    teams.resend_invitation(invitation, request.user)
+    link = request.build_absolute_uri(reverse("dashboard:invitation", args=[invitation.token]))
+    messages.success(
+        request,
+        f"New link for {invitation.email}, valid 7 days (the old one no longer works): {link}",
+    )
+    return redirect("dashboard:team")
+
+
+def _member(request: HttpRequest, pk: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user", "workspace"),
+        pk=pk,
+        workspace=request.workspace,  # type: ignore[attr-defined]
+    )
+
+
+@require_POST
+@workspace_view("manage_team")
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request, pk)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Choose one of the roles.", status=400)
+    try:
+        if teams.change_role(member, request.user, form.cleaned_data["role"]):
+            member.refresh_from_db()
+            messages.success(request, f"{member.user.email} is now {member.get_role_display()}.")
+    except teams.TeamRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("dashboard:team")
+
+
+@require_POST
+@workspace_view("manage_team")
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request, pk)
+    try:
+        teams.remove_member(member, request.user)
+    except teams.TeamRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("dashboard:team")
+    messages.success(request, f"{member.user.email} was removed from {member.workspace}.")
+    if member.user_id == request.user.pk:
+        request.session.pop("workspace_id", None)
+        return redirect("dashboard:home")
+    return redirect("dashboard:team")
+
+
+@require_POST
+@workspace_view("manage_team")
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member(request, pk)
+    try:
+        teams.transfer_ownership(request.membership, member)  # type: ignore[attr-defined]
+    except teams.TeamRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("dashboard:team")
+    messages.success(request, f"{member.user.email} now owns {member.workspace}; you are an admin.")
     return redirect("dashboard:team")
 
 

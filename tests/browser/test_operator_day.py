@@ -15,6 +15,7 @@ from integrations.models import (
     Connection,
     Flow,
     Integration,
+    Invitation,
     Membership,
     Role,
     Run,
@@ -37,7 +38,12 @@ def shots(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size(DESKTOP)
     page.screenshot(path=str(SHOTS / f"{name}-1280.png"), full_page=True)
     page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, name
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > innerWidth + 1).slice(-3).map(e => e.tagName + '.' + e.className + ' '"
+        " + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, (name, wide)
     page.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
 
@@ -118,4 +124,43 @@ def test_the_overview_updates_itself(page, live_server, flow):  # type: ignore[n
             "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
             "document.dispatchEvent(new Event('visibilitychange'))"
         )
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_owner_manages_the_team(page, live_server, flow, django_user_model):  # type: ignore[no-untyped-def]
+    workspace = flow.integration.workspace
+    for name, role in (("otto", Role.OPERATOR), ("vera", Role.VIEWER)):
+        user = django_user_model.objects.create_user(username=name, email=f"{name}@example.com")
+        Membership.objects.create(workspace=workspace, user=user, role=role)
+    Invitation.objects.create(workspace=workspace, email="ines@example.com", role=Role.VIEWER)
+    log_in(page, live_server.url)
+    page.click("nav >> text=Team")
+    me = Membership.objects.get(user__email="opal@example.com")
+    assert page.locator(f"#member-{me.pk} .last-owner").inner_text() == "only owner"
+    assert page.locator(f"#member-{me.pk} select").is_disabled()
+    shots(page, "02-team")
+
+    otto = Membership.objects.get(user__email="otto@example.com")
+    page.select_option(f"#role-{otto.pk}", "admin")
+    page.click(f"#member-{otto.pk} .role-form button")
+    page.wait_for_selector(".msg-success >> text=otto@example.com is now Admin.")
+
+    page.click("#invitations .resend-btn")
+    page.wait_for_selector(".msg-success >> text=New link for ines@example.com")
+
+    vera = Membership.objects.get(user__email="vera@example.com")
+    page.click(f"#member-{vera.pk} summary")
+    shots(page, "03-team-remove-confirm")
+    page.click(f"#member-{vera.pk} .remove-btn")
+    page.wait_for_selector(".msg-success >> text=vera@example.com was removed")
+    assert not Membership.objects.filter(pk=vera.pk).exists()
+
+    page.click(f"#member-{otto.pk} summary >> text=Transfer ownership")
+    page.click(f"#member-{otto.pk} .transfer-btn")
+    page.wait_for_selector(".msg-success >> text=otto@example.com now owns")
+    assert Membership.objects.get(pk=me.pk).role == Role.ADMIN
+    # No longer an owner: the page shows no controls.
+    assert page.locator(".transfer-btn").count() == 0
+    page.goto(live_server.url + "/audit/")
+    assert "transferred ownership" in page.content()
     assert page.console_errors == []  # type: ignore[attr-defined]
