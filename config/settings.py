@@ -101,6 +101,7 @@ if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox.timetonic")
     INSTALLED_APPS.append("sandbox.timify")
     INSTALLED_APPS.append("sandbox.ptdistinction")
+    INSTALLED_APPS.append("sandbox.timetopet")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -8,4 +8,5 @@ urlpatterns = [
     path("timetonic/", include("sandbox.timetonic.urls")),
     path("timify/", include("sandbox.timify.urls")),
     path("ptdistinction/", include("sandbox.ptdistinction.urls")),
+    path("timetopet/", include("sandbox.timetopet.urls")),
 ]

@@ -22,6 +22,7 @@ CONNECTORS: dict[str, tuple[str, str]] = {
         "PT Distinction (via Zapier)",
         "integrations.connectors.ptdistinction.connector.PTDistinctionConnector",
     ),
+    "timetopet": ("Time To Pet", "integrations.connectors.timetopet.connector.TimeToPetConnector"),
 }
 
 
