@@ -7,6 +7,7 @@ from .csvio import ConnectorState, ImportBatch, ImportRow
 from .flows import Flow, Integration, IntegrationStatus, Step, TriggerKind
 from .ledger import Conflict, ConflictStatus, Direction, LedgerEntry, LedgerKind, Policy, SyncPolicy
 from .links import PollCursor, RecordLink
+from .retries import RetryBatch
 from .runs import ACTIVE_STATUSES, FINISHED_STATUSES, Run, RunEvent, RunStatus, RunStep
 from .versions import Backfill, IntegrationVersion
 from .webhooks import SignatureVerdict, WebhookEvent, WebhookSource, WebhookStatus
@@ -41,6 +42,7 @@ __all__ = [
     "Policy",
     "PollCursor",
     "RecordLink",
+    "RetryBatch",
     "Role",
     "Run",
     "RunEvent",

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
+from django.utils import timezone
 
 from integrations.fields import EncryptedTextField
 
@@ -10,6 +13,7 @@ class AlertRule(models.Model):
         RUN_FAILED = "run_failed", "A run fails after its retries"
         CONNECTION_REAUTH = "connection_reauth", "A connection needs re-authorisation"
         ERROR_RATE = "error_rate", "Error rate above a threshold"
+        CONNECTION_CHECK = "connection_check", "A connection's health check fails"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -27,6 +31,9 @@ class AlertRule(models.Model):
     threshold = models.FloatField(default=20.0)
     window_minutes = models.PositiveIntegerField(default=60)
     enabled = models.BooleanField(default=True)
+    # Muted: incidents still open and recover, their messages are recorded as "muted"
+    # (the rule's history shows them) and nothing is sent until this time.
+    muted_until = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -34,6 +41,9 @@ class AlertRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.get_channel_display()} {self.target}"
+
+    def muted(self, now: datetime | None = None) -> bool:
+        return self.muted_until is not None and self.muted_until > (now or timezone.now())
 
 
 class AlertIncident(models.Model):
@@ -67,6 +77,7 @@ class Notification(models.Model):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        MUTED = "muted", "Muted (not sent)"
 
     workspace = models.ForeignKey(
         "integrations.Workspace", models.CASCADE, related_name="notifications"
