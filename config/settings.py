@@ -415,6 +415,16 @@ BREAKER_COOLDOWN_SECONDS = float(env_str("BREAKER_COOLDOWN_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE.update(
     {"evaluate-alerts": {"task": "integrations.tasks.evaluate_alerts", "schedule": 60.0}}
 )
+# Retention (integrations/retention.py): older finished runs (their steps and log lines),
+# processed webhook events and ledger entries are deleted in batches, daily. Open
+# failures, runs an open conflict needs and unprocessed events are kept.
+RUN_RETENTION_DAYS = env_int("RUN_RETENTION_DAYS", 30)
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
+LEDGER_RETENTION_DAYS = env_int("LEDGER_RETENTION_DAYS", 365)
+PRUNE_BATCH_SIZE = env_int("PRUNE_BATCH_SIZE", 1000)
+CELERY_BEAT_SCHEDULE.update(
+    {"prune-history": {"task": "integrations.tasks.prune_history", "schedule": 86400.0}}
+)
 # /readyz: beat sends a heartbeat a worker stamps; older than a minute means not ready.
 CELERY_BEAT_SCHEDULE.update(
     {"beat-heartbeat": {"task": "integrations.tasks.beat_heartbeat", "schedule": 20.0}}

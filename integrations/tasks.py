@@ -179,3 +179,13 @@ def csv_export(batch_id: int) -> None:
     from integrations.csvio import exports
 
     exports.run(batch_id)
+
+
+@shared_task(ignore_result=True)
+def prune_history() -> dict:
+    """Daily: retention of runs, webhook events and ledger entries (integrations/retention)."""
+    from dataclasses import asdict
+
+    from integrations import retention
+
+    return asdict(retention.prune())
