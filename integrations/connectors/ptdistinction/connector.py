@@ -32,6 +32,7 @@ from integrations.connectors.base import (
     CheckResult,
     Connector,
     ConnectorError,
+    CsvObject,
     ErrorKind,
     FormField,
     ObjectType,
@@ -126,15 +127,43 @@ class PTDistinctionConnector(Connector):
             ),
         )
     }
-    # The columns of a PT Distinction client list for CSV import and export.
-    csv_columns: ClassVar[tuple[str, ...]] = (
-        "email",
-        "first_name",
-        "last_name",
-        "phone",
-        "gender",
-        "time_zone",
-    )
+    # CSV both ways (integrations/csvio), contacts only. PT Distinction's own file layout is
+    # not public: the headers below are the usual spellings of its client fields (matched
+    # without case), and anything else is mapped by hand on the import screen.
+    csv_objects: ClassVar[dict[str, CsvObject]] = {
+        "client": CsvObject(
+            name="client",
+            label="Clients (contacts only)",
+            target="contact",
+            columns=(
+                ("email", "email"),
+                ("email address", "email"),
+                ("first name", "firstName"),
+                ("first_name", "firstName"),
+                ("last name", "lastName"),
+                ("last_name", "lastName"),
+                ("phone", "phone"),
+                ("mobile", "phone"),
+                ("time zone", "timezone"),
+                ("time_zone", "timezone"),
+                ("gender", "note"),
+                ("group", "note"),
+                ("package", "note"),
+            ),
+            id_column="email",
+            export_columns=(
+                ("email", "Email"),
+                ("firstName", "First Name"),
+                ("lastName", "Last Name"),
+                ("phone", "Phone"),
+            ),
+            help=(
+                "Contacts only: a client list becomes HighLevel contacts (matched by email), "
+                "and HighLevel contacts export with PT Distinction's Add Client field names "
+                "(Email, First Name, Last Name). No workouts, check-ins or payments."
+            ),
+        )
+    }
 
     def __init__(self, connection: Any) -> None:
         super().__init__(connection)
