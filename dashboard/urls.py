@@ -166,3 +166,15 @@ urlpatterns += [
         name="wizard_backfill_progress",
     ),
 ]
+
+# CSV import and export for apps that declare csv_objects (dashboard/views/csv_import.py).
+from dashboard.views import csv_import  # noqa: E402
+
+urlpatterns += [
+    path("connections/<uuid:code>/csv/", csv_import.index, name="csv_index"),
+    path("connections/<uuid:code>/csv/upload/", csv_import.upload, name="csv_upload"),
+    path("connections/<uuid:code>/csv/export/", csv_import.export, name="csv_export"),
+    path("csv/<uuid:code>/", csv_import.batch, name="csv_batch"),
+    path("csv/<uuid:code>/progress/", csv_import.progress, name="csv_progress"),
+    path("csv/<uuid:code>/download/", csv_import.download, name="csv_download"),
+]
