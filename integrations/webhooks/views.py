@@ -57,7 +57,9 @@ def _resolve_connection(location_id: str) -> tuple[Connection | None, str]:
     if not location_id:
         return None, "no connection for location"
     matches = list(
-        Connection.objects.filter(kind="ghl", account_id=location_id).order_by("pk")[:10]
+        Connection.objects.filter(kind="ghl", account_id=location_id)
+        .select_related("workspace")
+        .order_by("pk")[:10]
     )
     if not matches:
         return None, "no connection for location"
@@ -151,22 +153,22 @@ def ghl_webhook(request: HttpRequest) -> JsonResponse:
         "connection": connection,
     }
 
+    # The unique index on (source, dedupe key) is the dedupe: insert first, and only when
+    # it refuses look up the delivery that owns the key (no SELECT on the happy path).
     dedupe_key = fields["dedupe_key"]
-    original = _original(dedupe_key)
-    if original is None:
-        try:
-            with transaction.atomic():
-                event = WebhookEvent.objects.create(**row, status=status, note=note[:500])
-                # Runs are queued in the same transaction; their tasks go after commit (a
-                # broker that is down leaves them queued for the reaper, see dispatch).
-                if status == WebhookStatus.RECEIVED:
-                    dispatch_webhook_event(event)
-        except IntegrityError:  # a concurrent delivery of the same webhookId won
-            original = _original(dedupe_key)
-            if original is None:
-                raise
-        else:
-            return _reply(event)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(**row, status=status, note=note[:500])
+            # Runs are queued in the same transaction; their tasks go after commit (a
+            # broker that is down leaves them queued for the reaper, see dispatch).
+            if status == WebhookStatus.RECEIVED:
+                dispatch_webhook_event(event)
+    except IntegrityError:  # a delivery of the same webhookId was stored before
+        original = _original(dedupe_key)
+        if original is None:
+            raise
+    else:
+        return _reply(event)
 
     event = WebhookEvent.objects.create(
         **row,
