@@ -3,6 +3,7 @@ log of every message sent or attempted (everyone sees it)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -10,11 +11,13 @@ from django.contrib import messages
 from django.core.validators import URLValidator, validate_email
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboard.access import workspace_view
 from integrations import tasks
+from integrations.alerts import manage
 from integrations.alerts.render import shown_target
 from integrations.connectors import http
 from integrations.connectors.base import ConnectorError
@@ -171,3 +174,130 @@ def test(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"Test message queued to {shown_target(rule.channel, rule.target)}; see the log."
     )
     return redirect("dashboard:alerts")
+
+
+# --- one rule: edit, mute, history ------------------------------------------------------
+
+
+class EditRuleForm(AlertRuleForm):
+    """The add form, with the destination optional: left empty, the rule keeps its own
+    (a webhook URL is a secret and is never shown back)."""
+
+    def __init__(self, *args: Any, rule: AlertRule, **kwargs: Any) -> None:
+        self.rule = rule
+        # A copy: validating a ModelForm writes the cleaned values onto its instance, and
+        # manage.update_rule compares them with the rule as stored.
+        copy = AlertRule.objects.get(pk=rule.pk)
+        super().__init__(*args, instance=copy, **kwargs)
+        self.fields["target"].required = False
+        self.fields["target"].help_text = "Leave empty to keep the current destination."
+        self.initial["target"] = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("target") or "").strip() and "target" not in self.errors:
+            if data.get("channel") and data["channel"] != self.rule.channel:
+                self.add_error("target", "Give the new destination for this channel.")
+            else:
+                data["target"] = self.rule.target
+        return data
+
+
+MUTE_CHOICES = [
+    ("", "Choose"),
+    ("1", "1 hour"),
+    ("8", "8 hours"),
+    ("24", "1 day"),
+    ("168", "7 days"),
+]
+
+
+class MuteForm(forms.Form):
+    hours = forms.TypedChoiceField(
+        choices=MUTE_CHOICES, coerce=int, required=False, empty_value=None
+    )
+    until = forms.DateTimeField(
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="or until",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("hours"):
+            data["until"] = timezone.now() + timedelta(hours=data["hours"])
+        elif not data.get("until"):
+            raise forms.ValidationError("Choose how long, or until when.")
+        return data
+
+
+def _rule_page(
+    request: HttpRequest, rule: AlertRule, form: EditRuleForm, mute_form: MuteForm, status: int
+) -> HttpResponse:
+    rule.shown_target = shown_target(rule.channel, rule.target)  # type: ignore[attr-defined]
+    notifications = manage.history(rule)
+    for notification in notifications:
+        notification.shown_target = shown_target(notification.channel, notification.target)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "dashboard/alert_rule.html",
+        {
+            "title": f"Alert rule: {rule.get_kind_display()}",
+            "rule": rule,
+            "form": form,
+            "mute_form": mute_form,
+            "muted": rule.muted(),
+            "notifications": notifications,
+        },
+        status=status,
+    )
+
+
+@sensitive_post_parameters("target")
+@require_http_methods(["GET", "POST"])
+@workspace_view("view")
+@sensitive_variables()
+def rule(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the rule, its edit form and its history; POST (owners and admins): save it."""
+    alert_rule = _get_rule(request, pk)
+    form = EditRuleForm(request.POST or None, rule=alert_rule)
+    if request.method == "POST":
+        if not request.membership.can("manage"):  # type: ignore[attr-defined]
+            return HttpResponse("Only owners and admins manage alert rules.", status=403)
+        if form.is_valid():
+            changed = manage.update_rule(alert_rule, request.user, form.cleaned_data)
+            messages.success(
+                request,
+                "Alert rule saved." if changed else "Nothing changed.",
+            )
+            return redirect("dashboard:alert_rule", pk=alert_rule.pk)
+        alert_rule.refresh_from_db()
+    status = 400 if request.method == "POST" else 200
+    return _rule_page(request, alert_rule, form, MuteForm(), status)
+
+
+@require_POST
+@workspace_view("manage")
+def mute(request: HttpRequest, pk: int) -> HttpResponse:
+    alert_rule = _get_rule(request, pk)
+    form = MuteForm(request.POST)
+    if form.is_valid():
+        try:
+            manage.mute(alert_rule, request.user, form.cleaned_data["until"])
+        except manage.MuteRefused as exc:
+            form.add_error("until", str(exc))
+        else:
+            until = timezone.localtime(form.cleaned_data["until"])
+            messages.success(request, f"Muted until {until:%b %-d, %H:%M}.")
+            return redirect("dashboard:alert_rule", pk=alert_rule.pk)
+    return _rule_page(request, alert_rule, EditRuleForm(rule=alert_rule), form, 400)
+
+
+@require_POST
+@workspace_view("manage")
+def unmute(request: HttpRequest, pk: int) -> HttpResponse:
+    alert_rule = _get_rule(request, pk)
+    manage.unmute(alert_rule, request.user)
+    messages.success(request, "Alert rule unmuted: its next messages are sent.")
+    return redirect("dashboard:alert_rule", pk=alert_rule.pk)

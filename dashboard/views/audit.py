@@ -36,6 +36,9 @@ ACTION_LABELS = {
     "member.invitation_resent": "sent an invitation again",
     "member.invitation_revoked": "revoked an invitation",
     "workspace.ownership_transferred": "transferred ownership",
+    "alert_rule.changed": "changed an alert rule",
+    "alert_rule.muted": "muted an alert rule",
+    "alert_rule.unmuted": "unmuted an alert rule",
 }
 
 

@@ -152,10 +152,39 @@ def _error_rate(rule: AlertRule, now: datetime) -> Observation:
     return failing, healthy
 
 
+def _connection_check(rule: AlertRule, now: datetime) -> Observation:
+    """Per connection: failing while its last health check failed (integrations/health.py),
+    healthy once a check passes."""
+    failing: dict[str, Problem] = {}
+    healthy: dict[str, Problem] = {}
+    url = render.absolute("dashboard:connections")
+    for connection in Connection.objects.filter(
+        workspace=rule.workspace, last_check_ok__isnull=False
+    ):
+        key = f"connection:{connection.pk}"
+        summary = f"Health check of {connection} failed"
+        when = f"{connection.last_checked_at:%Y-%m-%d %H:%M} UTC"
+        if connection.last_check_ok is False:
+            failing[key] = Problem(
+                key=key,
+                summary=summary,
+                url=url,
+                details=[
+                    f"The check at {when} failed: {connection.last_check_message or 'no message'}",
+                ],
+            )
+        else:
+            healthy[key] = Problem(
+                key=key, summary=summary, url=url, details=[f"The check at {when} passed."]
+            )
+    return failing, healthy
+
+
 KINDS: dict[str, Callable[[AlertRule, datetime], Observation]] = {
     AlertRule.Kind.RUN_FAILED: _run_failed,
     AlertRule.Kind.CONNECTION_REAUTH: _connection_reauth,
     AlertRule.Kind.ERROR_RATE: _error_rate,
+    AlertRule.Kind.CONNECTION_CHECK: _connection_check,
 }
 
 
@@ -172,6 +201,10 @@ def _record(
         rule=rule,
         incident=incident,
         kind=kind,
+        # A muted rule's messages are kept (its history shows them) but never sent.
+        status=Notification.Status.MUTED
+        if kind != TEST and rule.muted(now)
+        else Notification.Status.PENDING,
         channel=rule.channel,
         target=rule.target,
         subject=render.subject(kind, problem.summary),
@@ -190,8 +223,13 @@ def _open(
             notification = _record(rule, OPENED, problem, incident, now)
     except IntegrityError:
         return None  # another evaluation opened this incident first
-    transaction.on_commit(lambda: enqueue(notification.pk))
+    _send_later(notification, enqueue)
     return notification
+
+
+def _send_later(notification: Notification, enqueue: Enqueue) -> None:
+    if notification.status == Notification.Status.PENDING:
+        transaction.on_commit(lambda: enqueue(notification.pk))
 
 
 def _resolve(
@@ -209,7 +247,7 @@ def _resolve(
             return None  # another evaluation resolved it first
         incident.resolved = now
         notification = _record(rule, RECOVERED, problem, incident, now)
-    transaction.on_commit(lambda: enqueue(notification.pk))
+    _send_later(notification, enqueue)
     return notification
 
 

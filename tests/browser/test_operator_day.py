@@ -12,11 +12,13 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from integrations.models import (
+    AlertRule,
     Connection,
     Flow,
     Integration,
     Invitation,
     Membership,
+    Notification,
     Role,
     Run,
     RunStatus,
@@ -163,4 +165,49 @@ def test_the_owner_manages_the_team(page, live_server, flow, django_user_model):
     assert page.locator(".transfer-btn").count() == 0
     page.goto(live_server.url + "/audit/")
     assert "transferred ownership" in page.content()
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_owner_edits_and_mutes_an_alert_rule(page, live_server, flow):  # type: ignore[no-untyped-def]
+    workspace = flow.integration.workspace
+    rule = AlertRule.objects.create(
+        workspace=workspace,
+        kind=AlertRule.Kind.RUN_FAILED,
+        channel="webhook",
+        target="https://hooks.example.com/services/secret",
+    )
+    Notification.objects.create(
+        workspace=workspace,
+        rule=rule,
+        channel="webhook",
+        target=rule.target,
+        subject="[Syncdeck] Run failed in GHL → CRM / contacts",
+        body="",
+        status="sent",
+    )
+    log_in(page, live_server.url)
+    page.click("nav >> text=Alerts")
+    page.click(f"#rule-{rule.pk} .edit-btn")
+    page.wait_for_selector("#rule-history >> text=Run failed in GHL")
+    assert "services/secret" not in page.content()
+    page.select_option("#edit-rule select[name=kind]", "error_rate")
+    page.fill("#edit-rule input[name=threshold]", "12")
+    page.click("#edit-rule .save-btn")
+    page.wait_for_selector(".msg-success >> text=Alert rule saved.")
+    rule.refresh_from_db()
+    assert (rule.kind, rule.threshold, rule.target) == (
+        "error_rate",
+        12,
+        "https://hooks.example.com/services/secret",
+    )
+    page.select_option("#mute-rule select[name=hours]", "8")
+    page.click("#mute-rule .mute-btn")
+    page.wait_for_selector("#muted-badge")
+    shots(page, "04-alert-rule-muted")
+    page.click("nav >> text=Alerts")
+    assert "Muted until" in page.locator(f"#rule-{rule.pk}").inner_text()
+    page.click(f"#rule-{rule.pk} .edit-btn")
+    page.click(".unmute-btn")
+    page.wait_for_selector(".msg-success >> text=unmuted")
+    assert page.locator("#muted-badge").count() == 0
     assert page.console_errors == []  # type: ignore[attr-defined]
