@@ -30,7 +30,7 @@ from integrations.models import (
     RunStatus,
     Step,
 )
-from integrations.sync import breaker, links, mapping, refs, tags
+from integrations.sync import breaker, conflicts, fields, ledger, links, mapping, refs, tags, twoway
 from integrations.sync.runlog import RunLog, Tracked, save_calls
 
 log = logging.getLogger(__name__)
@@ -194,12 +194,17 @@ def run_step(
         else:
             say.info(f"{step.key}: deleted {flow.object_type} {side.target_record} in {app}")
         links.mark_deleted(side, run)
+        ledger.write(run, side.link, "deleted", app, side.target_record, {})
         return {"deleted": side.target_record}
 
     if side is not None and side.source_unchanged(trigger):
         if side.last_write_was_to_source:
             raise Skip(f"{step.key}: this event is our own last write coming back (echo); skipped")
         raise Skip(f"{step.key}: unchanged since the last sync; no write needed")
+    if side is not None and fields.two_way(side, flow, app):  # field by field, conflicts settled
+        return twoway.update(
+            run, flow, step, side, context, rules, params, connector, say, used, _source_keys(step)
+        )
     if side is not None and side.unchanged(payload):
         raise Skip(f"{step.key}: unchanged since the last sync; no write needed")
 
@@ -208,6 +213,7 @@ def run_step(
     )
     if not target_id and (step.params or {}).get("_require_link"):
         raise Skip(f"{step.key}: {flow.object_type} {source_id} is not linked to {app}; skipped")
+    created = not target_id
     if target_id:
         operation = step.update_operation or step.operation
         # Rules marked "only_on": "create" (e.g. a new appointment's calendar) stay out.
@@ -225,7 +231,7 @@ def run_step(
             )
         target_id = str(found)
         say.info(f"{step.key}: created {flow.object_type} {target_id} in {app}")
-    links.record(
+    link = links.record(
         run=run,
         object_type=flow.object_type,
         source=flow.source,
@@ -238,6 +244,7 @@ def run_step(
         label=run.record_label,
         side=side,
     )
+    twoway.remember(run, flow, step, link, source_id, trigger, payload, rules, created=created)
     return result
 
 
@@ -299,6 +306,9 @@ def _execute(run: Run, say: RunLog, enqueue: Enqueue) -> str:
     current: Step | None = None
     try:
         steps = list(run.flow.steps.select_related("connection").order_by("position"))
+        if run.trigger == conflicts.TRIGGER:  # an operator's choice, written to both apps
+            conflicts.apply(run, say)
+            steps = []
         for current in steps:
             breaker.check(current.connection, probe=run.trigger in ("retry", "test"))
             used: list[str] = []

@@ -291,6 +291,24 @@ def writing(
         yield
 
 
+@contextmanager
+def link_lock(link: RecordLink) -> Iterator[None]:
+    """Both directions of a two-way record take turns (their record locks differ)."""
+    try:
+        with named_lock(
+            f"link:{link.pk}",
+            timeout=float(getattr(settings, "RUN_LEASE_SECONDS", 300)),
+            wait=float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30)),
+        ):
+            yield
+    except LockTimeout as exc:
+        raise ConnectorError(
+            f"another run is still writing {link.object_type} {link.left_record}",
+            kind=ErrorKind.TRANSIENT,
+            retry_after=5,
+        ) from exc
+
+
 def mark_deleted(side: Side, run: Run) -> None:
     """The target record is gone: keep the link as a tombstone that claims nothing.
 

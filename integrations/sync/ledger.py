@@ -1,0 +1,63 @@
+"""Each record's history: compact entries (only the fields that changed, before → after),
+which app was written, by which run, and who retried or resolved. Kept for
+`LEDGER_RETENTION_DAYS` (like run history: 0 keeps everything)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from integrations.models import Connection, LedgerEntry, RecordLink, Run
+
+
+def _compact(value: Any) -> Any:
+    text = value if isinstance(value, str) else None
+    if text is not None and len(text) > 300:
+        return text[:299] + "…"
+    return value
+
+
+def write(
+    run: Run | None,
+    link: RecordLink,
+    kind: str,
+    app: Connection | None,
+    record_id: str,
+    changes: dict[str, list[Any]],
+    *,
+    actor: Any = None,
+    note: str = "",
+) -> LedgerEntry | None:
+    """One entry; nothing when nothing changed (and it is not a create or delete)."""
+    if not changes and kind in ("updated",):
+        return None
+    if actor is None and run is not None and run.trigger == "retry":
+        note = note or "retried by an operator"
+    return LedgerEntry.objects.create(
+        workspace_id=link.workspace_id,
+        link=link,
+        run=run,
+        kind=kind,
+        app=app,
+        record_id=str(record_id)[:100],
+        changes={key: [_compact(b), _compact(a)] for key, (b, a) in changes.items()},
+        actor=actor,
+        note=note[:300],
+    )
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "LEDGER_RETENTION_DAYS", 90))
+
+
+def prune(now: Any = None) -> int:
+    """Drop entries older than the retention (0 or less keeps them all)."""
+    days = retention_days()
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = LedgerEntry.objects.filter(created__lt=cutoff).delete()
+    return deleted
