@@ -1,0 +1,240 @@
+"""GHL ↔ TimeTonic end to end: the demo integration (the wizard's templates, published)
+against both simulators over real HTTP, a real Celery worker running every run. GHL signs
+webhooks to our receiver; TimeTonic's "Call an API" automations post rows to the
+connection's inbound URL with its bearer secret.
+
+Then every bad input the issue names (a wrong sesskey, a dropped session re-minted once
+then "needs re-auth", a nok with an unknown code, a mapped field deleted from the table,
+a row without email) is a clear run error, and nothing is lost: the event is stored and
+the run keeps its payload, so a retry after the fix goes through.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from config.celery import app as celery_app
+from integrations import runs as run_actions
+from integrations.connectors.base import ErrorKind
+from integrations.models import (
+    ConnectionStatus,
+    RecordLink,
+    Run,
+    RunStatus,
+    WebhookEvent,
+)
+from integrations.wizard import timetonic_demo
+from tests.connectors.conftest import pit_connection
+from tests.workers import Worker, broker_available, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FINISHED = [RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED]
+
+
+class TimeTonic:
+    """TimeTonic's api.php, as a person's script (or TimeTonic's own screen) writes it."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base + "/sandbox/timetonic"
+        self.info = requests.get(self.base + "/_control/info", timeout=10).json()
+        self.fields = {
+            t["name"]: {f["name"]: f["id"] for f in t["fields"]} for t in self.info["categories"]
+        }
+
+    def call(self, req: str, **params) -> dict:  # type: ignore[no-untyped-def]
+        data = {"req": req, "o_u": self.info["o_u"], "u_c": self.info["o_u"]}
+        data.update(sesskey=self.info["sesskey"], **params)
+        answer = requests.post(self.base + "/live/api.php", data=data, timeout=10).json()
+        assert answer["status"] == "ok", answer
+        return answer
+
+    def write(self, table: str, row_id: str = "tmpNEW", **values) -> str:  # type: ignore[no-untyped-def]
+        ids = self.fields[table]
+        body = {str(ids[name]): value for name, value in values.items()}
+        answer = self.call(
+            "createOrUpdateTableRow",
+            rowId=row_id,
+            catId=self.info["tables"][table],
+            fieldValues=json.dumps(body),
+        )
+        return str(answer["rows"][0]["id"])
+
+    def rows(self, table: str) -> list[dict]:
+        answer = self.call("getTableValues", catId=self.info["tables"][table], format="rows")
+        return [
+            {"id": str(r["id"]), **{k: v["value"] for k, v in r["fields"].items()}}
+            for r in answer["tableValues"]["rows"]
+        ]
+
+    def row_by(self, table: str, name: str, value: str) -> dict | None:
+        return next((r for r in self.rows(table) if r.get(name) == value), None)
+
+    def control(self, name: str, **body) -> None:  # type: ignore[no-untyped-def]
+        answer = requests.post(f"{self.base}/_control/{name}", json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture
+def world(ghl_sandbox, workspace, settings, tmp_path):
+    broker_available()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.SANDBOX_TIMETONIC_DELIVERY_SYNC = True
+    celery_app.conf.task_always_eager = False
+    base = ghl_sandbox.url
+    requests.post(base + "/sandbox/timetonic/_control/reset", timeout=10)
+    ghl = pit_connection(workspace, scopes="contacts.readonly contacts.write locations.readonly")
+    tt = timetonic_demo.connection(workspace, base)
+    integration = timetonic_demo.build(workspace, ghl, tt, name="ghl-tt")
+    call_command("sandbox_subscribe", base + "/webhooks/ghl/", "--exclusive", verbosity=0)
+    timetonic_demo.point_automations(base, tt)
+    worker = Worker(
+        tmp_path / "worker.log", {"SYNC_RETRY_BASE_SECONDS": "0.2", "SYNC_RETRY_MAX_SECONDS": "1"}
+    )
+    contact = ghl.connector.call("search-contacts-advanced", body={"pageLimit": 1})["contacts"][0]
+    yield {
+        "ghl": ghl,
+        "tt": tt,
+        "app": TimeTonic(base),
+        "integration": integration,
+        "contact": contact,
+        "worker": worker,
+    }
+    worker.stop()
+    celery_app.conf.task_always_eager = True
+
+
+def settled(**filters) -> list[Run]:  # type: ignore[no-untyped-def]
+    runs = Run.objects.filter(**filters)
+    if not runs.exists() or runs.exclude(status__in=FINISHED).exists():
+        return []
+    return list(runs.order_by("pk"))
+
+
+def ghl_contact(world, email: str) -> dict | None:  # type: ignore[no-untyped-def]
+    ghl = world["ghl"]
+    found = ghl.connector.call("get-duplicate-contact", locationId=ghl.account_id, email=email)
+    return (found or {}).get("contact")
+
+
+def touch_ghl_contact(world, first_name: str, phone: str = "+33612000000") -> Run:  # type: ignore[no-untyped-def]
+    """Change the GHL contact; return the GHL → TimeTonic run its webhook starts, ended."""
+    contact = world["contact"]
+    before = Run.objects.filter(flow__source=world["ghl"], flow__object_type="contact").count()
+    world["ghl"].connector.call(
+        "update-contact",
+        contactId=contact["id"],
+        body={"firstName": first_name, "phone": phone},
+    )
+
+    def ended() -> Run | None:
+        found = settled(flow__source=world["ghl"], flow__object_type="contact")
+        return found[-1] if len(found) > before else None
+
+    return wait_for(ended, what=f"the run for {first_name}")
+
+
+def test_contacts_and_tasks_go_both_ways(world):
+    app, contact = world["app"], world["contact"]
+    email = contact["email"]
+    # GHL → TimeTonic: the contact's change makes (then updates) its TimeTonic row.
+    run = touch_ghl_contact(world, "Grace")
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    row = wait_for(lambda: app.row_by("Contacts", "Email", email), what="the TimeTonic row")
+    assert row["First name"] == "Grace"
+    link = RecordLink.objects.get(object_type="contact", left_record=contact["id"])
+    assert link.right_record == row["id"]
+
+    # TimeTonic → GHL: a new row (the automation posts it) is upserted by email.
+    row_id = app.write("Contacts", **{"First name": "Lin", "Email": "lin.tt@example.com"})
+    made = wait_for(lambda: ghl_contact(world, "lin.tt@example.com"), what="the GHL contact")
+    assert made["firstName"] == "Lin"
+    events = WebhookEvent.objects.filter(event_type="contact.created", connection=world["tt"])
+    (event,) = [e for e in events if json.loads(e.raw_body)["rowId"] == int(row_id)]
+    assert event.signature_verdict == "valid_secret" and event.status == "processed"
+
+    # A task row linked to Lin → a GHL task on Lin's GHL contact, due date and status mapped.
+    due = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    app.write(
+        "Tasks",
+        Title="Send the contract",
+        Contact=[{"row_id": int(row_id)}],
+        **{"Due date": due},
+        Done=False,
+        Status="open",
+    )
+    (task_run,) = wait_for(lambda: settled(event_type="task.created"), what="the task run")
+    assert task_run.status == RunStatus.SUCCEEDED, task_run.error
+    tasks = world["ghl"].connector.call("get-all-tasks", contactId=made["id"])["tasks"]
+    assert [(t["title"], t["completed"]) for t in tasks] == [("Send the contract", False)]
+    # Completed in GHL → Done and "done" on the row.
+    world["ghl"].connector.call(
+        "update-task-completed",
+        contactId=made["id"],
+        taskId=tasks[0]["id"],
+        body={"completed": True},
+    )
+    done = wait_for(
+        lambda: (r := app.row_by("Tasks", "Title", "Send the contract")) and r["Done"] and r,
+        what="the task done in TimeTonic",
+    )
+    assert done["Status"] == "done"
+
+
+def test_bad_inputs_are_clear_run_errors_and_nothing_is_lost(world):
+    app, tt = world["app"], world["tt"]
+
+    # A row without email: TimeTonic → GHL needs it to upsert.
+    app.write("Contacts", **{"First name": "NoMail"})
+    (run,) = wait_for(lambda: settled(event_type="contact.created"), what="the no-email run")
+    assert run.status == RunStatus.FAILED and run.error_kind == ErrorKind.VALIDATION
+    assert "'email'" in run.error and run.payload["First name"] == "NoMail"
+    assert run.webhook_event.status == "processed"  # stored, replayable
+
+    # A nok with a code we do not know: a permanent, named error; the retry goes through.
+    app.control("config", forced_code="E_MYSTERY", forced_msg="Odd", forced_count=1)
+    run = touch_ghl_contact(world, "Mystery")
+    assert run.status == RunStatus.FAILED and "E_MYSTERY" in run.error, run.error
+    retried = run_actions.retry(run, None)
+    wait_for(lambda: settled(pk=retried.pk), what="the retry")
+    retried.refresh_from_db()
+    assert retried.status == RunStatus.SUCCEEDED, retried.error
+
+    # A dropped session (a login connection, with an oauthkey): re-minted once, it works.
+    creds = tt.credentials
+    tt.credentials = {**creds, "oauthkey": app.info["oauthkey"]}
+    tt.save()
+    app.call("dropAllSessions")
+    run = touch_ghl_contact(world, "Reminted")
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    tt.refresh_from_db()
+    assert tt.credentials["sesskey"] != creds["sesskey"]
+    assert tt.status == ConnectionStatus.ACTIVE
+
+    # A mapped field deleted from the table: the run says which field and which table.
+    app.control("fields", table="Contacts", delete="Phone")
+    run = touch_ghl_contact(world, "NoPhone", phone="+33699000000")
+    assert run.status == RunStatus.FAILED and run.error_kind == ErrorKind.VALIDATION
+    assert "“Phone” is not in TimeTonic table “Contacts”" in run.error
+
+    # Refused again after a new sesskey: the connection needs re-auth, its flows pause.
+    app.control("config", forced_code="invalidSesskey", forced_msg="Bad session", forced_count=3)
+    run = touch_ghl_contact(world, "Refused")
+    assert run.status == RunStatus.FAILED and run.error_kind == ErrorKind.AUTH
+    tt.refresh_from_db()
+    assert tt.status == ConnectionStatus.NEEDS_REAUTH
+    world["integration"].refresh_from_db()
+    assert world["integration"].status == "paused"
+
+    # A wrong sesskey pasted (no oauthkey to re-mint): needs re-auth at once.
+    tt.credentials = {**creds, "sesskey": "wrong"}
+    tt.status = ConnectionStatus.ACTIVE
+    tt.save()
+    result = tt.connector.test()
+    tt.refresh_from_db()
+    assert not result.ok and tt.status == ConnectionStatus.NEEDS_REAUTH
+    assert "paste a new sesskey" in tt.last_error
