@@ -19,6 +19,7 @@ DEMO_APPS: tuple[str, ...] = (
     "integrations.wizard.ptdistinction_demo",
     "integrations.wizard.timify_demo",
     "integrations.wizard.timetonic_demo",
+    "integrations.wizard.timetopet_demo",
 )
 
 

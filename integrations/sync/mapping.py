@@ -7,6 +7,8 @@ A mapping is a list of rules:
      "transforms": [{"name": "join", "sep": " "}]}
     {"target": "tags", "const": ["from-ghl"]}
     {"target": "customFields[id=abc].field_value", "source": "trigger.company"}
+    {"target": "contactId", "source": "steps.find.contacts.0.id", "required": True,
+     "message": "no HighLevel contact matches {trigger.match}"}
 
 Paths are dotted; `name[key=value]` selects the element of a list whose `key` equals
 `value` (GHL custom fields: `trigger.customFields[id=f1].value`). A source that is
@@ -213,6 +215,16 @@ def validate(mapping: Any) -> list[str]:
     return problems
 
 
+def explain(message: str, context: dict[str, Any]) -> str:
+    """A rule's own sentence for a missing value, `{path}`s filled from the context."""
+
+    def value(match: re.Match[str]) -> str:
+        found = get_path(context, match.group(1))
+        return "" if found is MISSING or found is None else str(found)[:200]
+
+    return re.sub(r"\{([A-Za-z0-9_.\[\]=-]+)\}", value, message)
+
+
 def apply(mapping: list[dict[str, Any]], context: dict[str, Any]) -> dict[str, Any]:
     """Build the target record from the context; MappingError says what is wrong."""
     problems = validate(mapping)
@@ -234,6 +246,8 @@ def apply(mapping: list[dict[str, Any]], context: dict[str, Any]) -> dict[str, A
             if "default" in rule:
                 value = rule["default"]
             elif rule.get("required"):
+                if rule.get("message"):
+                    raise MappingError(explain(str(rule["message"]), context))
                 source = rule.get("source") or rule.get("sources")
                 raise MappingError(
                     f"required field {target!r} has no value: {source} is missing or empty "

@@ -23,6 +23,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from integrations.connectors.base import ConnectorError
+from integrations.connectors.registry import connector_class
 from integrations.locks import LockTimeout, named_lock
 from integrations.models import Backfill, Flow, IntegrationStatus, PollCursor, TriggerKind
 from integrations.sync.destructive import destructive_steps
@@ -38,7 +39,9 @@ def interval(flow: Flow) -> timedelta:
         minutes = int(flow.trigger_config.get("every_minutes", 1440))
         return timedelta(minutes=min(1440, max(1, minutes)))
     minutes = int(flow.trigger_config.get("interval_minutes", 5))
-    return timedelta(minutes=min(15, max(1, minutes)))
+    # 1-15 min, or up to the connector's own limit (a calendar feed: 60).
+    longest = max(15, connector_class(flow.source.kind).max_poll_minutes)
+    return timedelta(minutes=min(longest, max(1, minutes)))
 
 
 def due_flows() -> list[int]:

@@ -77,12 +77,17 @@ class Resolver:
         for name, spec in (self.step.params or {}).items():
             if name.startswith("_"):
                 continue
-            if not (isinstance(spec, dict) and "source" in spec):
+            if not (isinstance(spec, dict) and ("source" in spec or "sources" in spec)):
                 params[name] = spec
                 continue
-            value = mapping.get_path(context, spec["source"])
-            if value is mapping.MISSING or value in (None, ""):
-                raise mapping.MappingError(f"parameter {name}: {spec['source']} is missing")
+            # "sources": the first of several paths that has a value (e.g. two lookups).
+            paths = [spec["source"]] if "source" in spec else list(spec["sources"] or [])
+            values = (mapping.get_path(context, str(path)) for path in paths)
+            value = next((v for v in values if v not in (mapping.MISSING, None, "")), None)
+            if value is None:
+                if spec.get("message"):  # the step's own sentence (e.g. no contact matches)
+                    raise mapping.MappingError(mapping.explain(str(spec["message"]), context))
+                raise mapping.MappingError(f"parameter {name}: {' or '.join(paths)} is missing")
             params[name] = self.resolve(spec["ref"], value) if spec.get("ref") else value
         return params
 

@@ -263,3 +263,6 @@ TEMPLATES.update(_timify.TEMPLATES)
 from integrations.wizard import timetonic as _timetonic  # noqa: E402
 
 TEMPLATES.update(_timetonic.TEMPLATES)
+from integrations.wizard import timetopet as _timetopet  # noqa: E402
+
+TEMPLATES.update(_timetopet.TEMPLATES)

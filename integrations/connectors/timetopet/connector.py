@@ -169,15 +169,26 @@ class TimeToPetConnector(Connector):
 
     @classmethod
     def event_record(cls, payload: Any) -> Any:
-        if isinstance(payload, dict) and isinstance(payload.get("data"), dict):
-            return payload["data"]
-        return payload
+        """The record in a post ({type, id, data}); a record that names a client gets the
+        same `match` / `match_by` as a visit, so one lookup finds its HighLevel contact."""
+        record = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(record, dict):
+            return payload
+        if "client_email" in record or "client_name" in record:
+            record = {
+                **record,
+                "client_email": str(record.get("client_email") or "").strip().lower(),
+                "client_name": str(record.get("client_name") or "").strip(),
+            }
+            record["match"] = record["client_email"] or record["client_name"]
+            record["match_by"] = feed.match_by(record)
+        return record
 
     # --- connecting ------------------------------------------------------------------
     @sensitive_variables()
-    def connect_with(self, auth_method: str, values: dict[str, Any]) -> None:
-        if auth_method != "feed":
-            raise ConnectorError(f"{self.label} connects with its calendar feed", permanent=True)
+    def configure(self, values: dict[str, Any]) -> None:
+        """Fill the unsaved connection from the connect form's values (no call to the feed);
+        a blank feed URL keeps the stored one; the webhook secret is kept or made."""
         conn = self.connection
         old = conn.credentials if conn.credentials_encrypted else {}
         url = _https(str(values.get("feed_url") or "").strip() or str(old.get("feed_url") or ""))
@@ -216,9 +227,21 @@ class TimeToPetConnector(Connector):
         conn.config = config
         if not conn.inbound_token:
             conn.set_inbound_token(secrets_module.token_urlsafe(24))
-        calendar = feed.parse(self._fetch(url, {})[0], _host(url))
         conn.account_id = conn.account_id or f"{_host(url)}:{_digest(url)[:8]}"
-        conn.account_name = feed.calendar_name(calendar) or conn.account_name or _host(url)
+        conn.account_name = conn.account_name or _host(url)
+
+    @sensitive_variables()
+    def connect_with(self, auth_method: str, values: dict[str, Any]) -> None:
+        """Check and store the form's values, then read the feed once (its name names the
+        connection; a URL that is not a calendar is refused with a sentence)."""
+        if auth_method != "feed":
+            raise ConnectorError(f"{self.label} connects with its calendar feed", permanent=True)
+        self.configure(values)
+        _label, url = self.feed_urls()[0]
+        calendar = feed.parse(self._fetch(url, {})[0], f"the feed at {_host(url)}")
+        name = feed.calendar_name(calendar)
+        if name:
+            self.connection.account_name = name
 
     def facts(self) -> list[tuple[str, str]]:
         config = self.connection.config or {}
@@ -440,6 +463,7 @@ def _expand(occurrence_id: str, compact: list[Any]) -> dict[str, Any]:
         "service": "",
     }
     record["match"] = email or name
+    record["match_by"] = feed.match_by(record)
     return record
 
 

@@ -186,10 +186,18 @@ def occurrences(
             **client,
         }
         record["match"] = record["client_email"] or record["client_name"]
+        record["match_by"] = match_by(record)
         record["summary"] = summary(record)
         record["updated_at"] = fingerprint(record)
         records[record["id"]] = record
     return sorted(records.values(), key=lambda r: (r["start"], r["id"]))
+
+
+def match_by(record: dict[str, Any]) -> str:
+    """How HighLevel is searched for the visit's client: "email", "name" or "" (neither)."""
+    if record.get("client_email"):
+        return "email"
+    return "name" if record.get("client_name") else ""
 
 
 def summary(record: dict[str, Any]) -> str:
