@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings as django_settings
 from django.views.decorators.debug import sensitive_variables
 
 from integrations.connectors.base import (
@@ -243,6 +244,17 @@ class TimeTonicConnector(RpcMixin, RowsMixin, Connector):
                     help="Tables of the book chosen above (save to list another book's).",
                 )
             )
+        fields.append(
+            FormField(
+                "webhook_secret",
+                "Bearer token of your “Call an API” automations",
+                kind="password",
+                required=False,
+                secret=True,
+                help="The token you put in each automation's Authorization: Bearer header "
+                "(at least 16 characters). Leave blank to keep the current one.",
+            )
+        )
         return tuple(fields)
 
     def apply_settings(self, values: dict[str, Any]) -> None:
@@ -253,6 +265,11 @@ class TimeTonicConnector(RpcMixin, RowsMixin, Connector):
         b_o = str(book.get("b_o") or self.connection.credentials.get("o_u") or "")
         chosen = {name: str(values.get(f"table_{name}") or "") for name in OBJECTS}
         self.use_tables(b_c, b_o, self._tables(b_c, b_o), chosen)
+        token = str(values.get("webhook_secret") or "").strip()
+        if token:
+            if len(token) < 16:
+                raise _validation("the bearer token needs at least 16 characters")
+            self.connection.credentials = {**self.connection.credentials, "webhook_secret": token}
 
     def use_tables(
         self, b_c: str, b_o: str, categories: list[dict[str, Any]], chosen: dict[str, str]
@@ -302,6 +319,14 @@ class TimeTonicConnector(RpcMixin, RowsMixin, Connector):
     def facts(self) -> list[tuple[str, str]]:
         config = self.connection.config or {}
         lines = [("User (o_u)", str(self.connection.credentials.get("o_u") or ""))]
+        if self.inbound_path:
+            lines.append(
+                (
+                    "Call an API URL",
+                    f"{django_settings.SITE_URL}{self.inbound_path} "
+                    "(Authorization: Bearer <the token set in Settings>)",
+                )
+            )
         if config.get("b_c"):
             lines.append(("Book", str(config["b_c"])))
         for name, table in (config.get("tables") or {}).items():
