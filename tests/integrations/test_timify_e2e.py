@@ -1,0 +1,263 @@
+"""GHL ↔ TIMIFY end to end: the seeded demo integration (the wizard's TIMIFY templates,
+published) against both sandboxes over real HTTP. TIMIFY posts unsigned webhooks with
+X-Webhook-Secret to the connection's inbound URL, GHL signs its own, a real Celery worker
+(Redis broker in CI) runs every run."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from django.core.management import call_command
+
+from config.celery import app as celery_app
+from integrations.models import Run, RunStatus, WebhookEvent
+from integrations.wizard import timify_demo
+from tests.connectors.conftest import pit_connection
+from tests.connectors.test_timify_fixtures import (
+    APP_ID,
+    APP_SECRET,
+    COMPANY_ID,
+    WEBHOOK_SECRET,
+    control,
+    timify_connection,
+)
+from tests.workers import Worker, broker_available, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCOPES = (
+    "contacts.readonly contacts.write locations.readonly calendars.readonly "
+    "calendars/events.readonly calendars/events.write"
+)
+FINISHED = [RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED]
+
+
+class Timify:
+    """TIMIFY's API, as a person's script (or TIMIFY's own screens) would change it."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.login()
+        fields = self.send("GET", "/v1/customers/customfields")["data"]
+        self.fields = {f["defaultId"] or f["label"]: f["id"] for f in fields}
+
+    def login(self) -> None:
+        token = requests.post(
+            self.base + "/v1/auth/token",
+            json={"appid": APP_ID, "appsecret": APP_SECRET},
+            timeout=10,
+        ).json()["accessToken"]
+        self.headers = {"Authorization": f"Bearer {token}", "company-id": COMPANY_ID}
+
+    def send(self, method: str, path: str, body: dict | None = None, **query):  # type: ignore[no-untyped-def]
+        answer = requests.request(
+            method, self.base + path, json=body, params=query, headers=self.headers, timeout=10
+        )
+        assert answer.status_code < 300, answer.text
+        return answer.json()
+
+    def customer(self, **values: str) -> dict:
+        entries = [{"id": self.fields[k], "value": v} for k, v in values.items()]
+        return self.send("POST", "/v1/customers", {"customfields": entries})["data"]
+
+    def customer_by_email(self, email: str) -> dict | None:
+        rows = self.send("GET", "/v1/customers")["data"]
+        return next((c for c in rows if c["email"] == email), None)
+
+
+@pytest.fixture
+def world(ghl_sandbox, workspace, settings, tmp_path):
+    broker_available()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False
+    site = ghl_sandbox.url
+    base = site + "/sandbox/timify"
+    control(base, "reset")
+    control(base, "config", {"error_rate": 0, "rate_429": 0, "slow_rate": 0})
+    ghl = pit_connection(workspace, scopes=SCOPES)
+    app = timify_connection(workspace, base)
+    calendar = timify_demo.ghl_calendar(ghl)
+    integration = timify_demo.build(workspace, ghl, app, calendar_id=calendar, name="timify")
+    call_command("sandbox_subscribe", site + "/webhooks/ghl/", "--exclusive", verbosity=0)
+    inbound = site + app.connector.inbound_path
+    call_command("sandbox_timify_subscribe", inbound, "--secret", WEBHOOK_SECRET, verbosity=0)
+    worker = Worker(
+        tmp_path / "worker.log", {"SYNC_RETRY_BASE_SECONDS": "0.2", "SYNC_RETRY_MAX_SECONDS": "2"}
+    )
+    yield {
+        "ghl": ghl,
+        "app": app,
+        "timify": Timify(base),
+        "base": base,
+        "inbound": inbound,
+        "integration": integration,
+    }
+    worker.stop()
+    celery_app.conf.task_always_eager = True
+
+
+def settled(**filters) -> list[Run]:  # type: ignore[no-untyped-def]
+    runs = Run.objects.filter(**filters)
+    if not runs.exists() or runs.exclude(status__in=FINISHED).exists():
+        return []
+    return list(runs.order_by("pk"))
+
+
+def ghl_contact(ghl, email: str) -> dict | None:  # type: ignore[no-untyped-def]
+    found = ghl.connector.call("get-duplicate-contact", email=email)
+    return (found or {}).get("contact")
+
+
+def test_customers_flow_both_ways_and_one_without_email_fails_clearly(world):
+    ghl, timify = world["ghl"], world["timify"]
+    created = timify.customer(firstName="Nora", lastName="Quinn", email="nora.e2e@example.com")
+    contact = wait_for(
+        lambda: ghl_contact(ghl, "nora.e2e@example.com"), what="the TIMIFY customer in GHL"
+    )
+    assert (contact["firstName"], contact["lastName"]) == ("Nora", "Quinn")
+
+    # A change made in GHL reaches the linked TIMIFY customer (by its id, no duplicate),
+    # though TIMIFY expired our token meanwhile: the worker mints a new one, once.
+    control(world["base"], "expire-tokens")
+    timify.login()  # our script's own token expired too
+    ghl.connector.call("update-contact", contactId=contact["id"], body={"lastName": "Quist"})
+    wait_for(
+        lambda: timify.customer_by_email("nora.e2e@example.com")["lastName"] == "Quist",
+        what="the GHL change in TIMIFY",
+    )
+    assert [c["id"] for c in timify.send("GET", "/v1/customers")["data"]].count(created["id"]) == 1
+    calls = [
+        (step.response_status, step.url.rpartition("/v1/")[2].partition("?")[0])
+        for run in wait_for(
+            lambda: settled(event_type="ContactUpdate", record_id=contact["id"]),
+            what="GHL's update runs",
+        )
+        for step in run.steps.order_by("pk")
+    ]
+    assert calls[:3] == [
+        (401, "customers/customfields"),
+        (200, "auth/token"),
+        (200, "customers/customfields"),
+    ], calls
+    assert calls.count((200, "auth/token")) == 1
+    # TIMIFY's customer.updated about our own write comes back: an echo, nothing written.
+    echoes = wait_for(
+        lambda: settled(event_type="customer.updated", record_id=created["id"]),
+        what="TIMIFY's echo",
+    )
+    assert echoes[-1].status == RunStatus.SKIPPED
+
+    # A customer without email cannot be upserted by email: the run fails and says so,
+    # and the event and its record are kept for a retry.
+    nameless = timify.customer(firstName="NoMail")
+    (run,) = wait_for(
+        lambda: settled(event_type="customer.created", record_id=nameless["id"]),
+        what="the run of the customer without email",
+    )
+    assert run.status == RunStatus.FAILED
+    assert "email" in run.error and run.payload["firstName"] == "NoMail"
+    assert run.webhook_event.status == "processed"
+
+
+def test_an_appointment_reaches_ghl_on_the_linked_contact_with_task_note_and_tag(world):
+    ghl, timify = world["ghl"], world["timify"]
+    customer = timify.customer(firstName="Otto", email="otto.e2e@example.com")
+    start = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 10:30")
+    booked = timify.send(
+        "POST",
+        "/v1/appointments",
+        {
+            "title": "Massage",
+            "start_datetime": start,
+            "duration": 45,
+            "resource_ids": ["res_anna"],
+            "customer_id": customer["id"],
+            "notes": "Allergic to lavender",
+        },
+    )["data"]
+    contact = wait_for(lambda: ghl_contact(ghl, "otto.e2e@example.com"), what="Otto in GHL")
+
+    def ghl_appointments() -> list[dict]:
+        data = ghl.connector.call("get-appointments-for-contact", contactId=contact["id"])
+        return data.get("events") or []
+
+    (event,) = wait_for(ghl_appointments, what="the TIMIFY appointment in GHL")
+    assert event["title"] == "Massage"
+    assert event["startTime"].replace("T", " ").startswith(start)
+    tasks = wait_for(
+        lambda: ghl.connector.call("get-all-tasks", contactId=contact["id"])["tasks"],
+        what="the follow-up task",
+    )
+    assert [t["title"] for t in tasks] == ["Follow up after appointment"]
+    notes = wait_for(
+        lambda: ghl.connector.call("get-all-notes", contactId=contact["id"])["notes"],
+        what="the appointment's notes as a GHL note",
+    )
+    assert "Allergic to lavender" in notes[0]["body"]
+    wait_for(
+        lambda: (
+            "timify-booked"
+            in ghl.connector.call("get-contact", contactId=contact["id"])["contact"].get("tags", [])
+        ),
+        what="the booked tag",
+    )
+
+    # Cancelled in TIMIFY (deleted): the GHL appointment is cancelled, the tag removed.
+    timify.send("POST", "/v1/appointments/delete/bulk", {"ids": [booked["id"]]})
+    wait_for(
+        lambda: (
+            ghl.connector.call("get-appointment", eventId=event["id"])["event"].get(
+                "appointmentStatus"
+            )
+            == "cancelled"
+        ),
+        what="the GHL appointment cancelled",
+    )
+
+    def tags() -> list[str]:
+        return ghl.connector.call("get-contact", contactId=contact["id"])["contact"].get("tags", [])
+
+    wait_for(lambda: "timify-booked" not in tags(), what="the tag removed")
+    assert len(ghl_appointments()) == 1
+
+
+def test_a_webhook_with_a_wrong_secret_is_refused_and_stored_as_rejected(live_server, workspace):
+    base = live_server.url + "/sandbox/timify"
+    control(base, "reset")
+    app = timify_connection(workspace, base)
+    url = live_server.url + app.connector.inbound_path
+    body = {"id": "d-forged", "type": "customer.created", "data": {"id": "c1"}}
+    wrong = requests.post(url, json=body, headers={"X-Webhook-Secret": "guess"}, timeout=10)
+    assert wrong.status_code == 401
+    missing = requests.post(url, json={**body, "id": "d-2"}, timeout=10)
+    assert missing.status_code == 401
+    rows = list(WebhookEvent.objects.filter(connection=app).order_by("pk"))
+    assert [(r.status, r.source_kind) for r in rows] == [("rejected", "timify")] * 2
+    good = requests.post(url, json=body, headers={"X-Webhook-Secret": WEBHOOK_SECRET}, timeout=10)
+    assert good.status_code == 200
+    again = requests.post(url, json=body, headers={"X-Webhook-Secret": WEBHOOK_SECRET}, timeout=10)
+    assert again.status_code == 200
+    kept = WebhookEvent.objects.filter(connection=app, event_type="customer.created")
+    assert sorted(kept.values_list("status", flat=True)) == [
+        "duplicate",
+        "received",  # no flow listens here: kept as received
+        "rejected",
+        "rejected",
+    ]
+
+
+def test_demo_info_shows_the_timify_sandbox(ghl_sandbox, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo_info", stdout=out)
+    info = json.loads(out.getvalue())["sandboxes"]["timify"]
+    assert (info["app_id"], info["app_secret"], info["company_id"]) == (
+        APP_ID,
+        APP_SECRET,
+        COMPANY_ID,
+    )
+    assert "/webhooks/in/" in info["inbound_url"] and info["webhook_secret"]
