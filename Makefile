@@ -38,7 +38,7 @@ test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.throughput || status=1; exit $$status
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -133,6 +133,10 @@ class Stack:
         self.logs[name] = log_path
 
     def start(self, timeout: float = 90) -> None:
+        self.start_web(timeout)
+        self.start_workers(timeout)
+
+    def start_web(self, timeout: float = 90) -> None:
         self._spawn(
             "web",
             [
@@ -151,6 +155,9 @@ class Stack:
             ],
             BASE_DIR,
         )
+        self._wait_web(time.monotonic() + timeout)
+
+    def start_workers(self, timeout: float = 90) -> None:
         for n in range(1, CELERY_WORKERS + 1):
             self._spawn(
                 f"worker{n}",
@@ -170,9 +177,7 @@ class Stack:
                 ],
                 self.var_dir,
             )
-        deadline = time.monotonic() + timeout
-        self._wait_web(deadline)
-        self._wait_workers(deadline)
+        self._wait_workers(time.monotonic() + timeout)
 
     def _check_alive(self) -> None:
         for name, proc in self.procs.items():
