@@ -190,7 +190,7 @@ class Stack:
             self._check_alive()
             try:
                 with urllib.request.urlopen(
-                    self.url + "/sandbox/yourapp/_control/stats", timeout=2
+                    self.url + "/healthz", timeout=2
                 ) as answer:
                     if answer.status == 200:
                         return
