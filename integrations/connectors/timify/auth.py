@@ -30,6 +30,11 @@ class TimifyAuth:
         config = self.connection.config or {}
         return str(config.get("base_url") or BASE_URLS["production"]).rstrip("/")
 
+    @property
+    def guarded(self) -> bool:
+        """Another base URL is user-given: it passes the SSRF guard (TIMIFY's own do not)."""
+        return (self.connection.config or {}).get("server") not in BASE_URLS
+
     def _secrets(self) -> list[str]:
         creds = self.connection.credentials
         return [str(creds.get(k) or "") for k in ("app_secret", "access_token", "webhook_secret")]
@@ -47,6 +52,7 @@ class TimifyAuth:
                 headers={"Accept": "application/json"},
                 json_body=body,
                 secrets=self._secrets(),
+                guard=self.guarded,
             )
         except ConnectorError as exc:
             if exc.status in (400, 401, 403):

@@ -231,6 +231,7 @@ class TimifyConnector(TimifyAuth, Connector):
             params=query or None,
             json_body=body,
             secrets=self._secrets(),
+            guard=self.guarded,
         )
         return response.json()
 
