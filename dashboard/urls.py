@@ -5,6 +5,7 @@ from django.urls import path
 from dashboard.views import (
     alerts,
     audit,
+    conflicts,
     connections,
     connections_form,
     connections_ptdistinction,
@@ -14,6 +15,7 @@ from dashboard.views import (
     failures,
     live,
     overview,
+    records,
     runs,
     team,
 )
@@ -85,6 +87,12 @@ urlpatterns = [
     path("runs/<uuid:code>/retry/", runs.retry, name="run_retry"),
     path("runs/<uuid:code>/dismiss/", runs.dismiss, name="run_dismiss"),
     path("failures/", failures.index, name="failures"),
+    path("conflicts/", conflicts.index, name="conflicts"),
+    path("conflicts/<int:pk>/resolve/", conflicts.resolve, name="conflict_resolve"),
+    path("conflicts/bulk/", conflicts.bulk, name="conflicts_bulk"),
+    path("integrations/<uuid:code>/sync-policy/", conflicts.policy, name="sync_policy"),
+    path("records/", records.index, name="records"),
+    path("records/<int:pk>/", records.detail, name="record"),
     path("failures/retry-all/", failures.retry_all, name="retry_all"),
     path("events/", events.index, name="events"),
     path("events/<uuid:code>/replay/", events.replay, name="event_replay"),
