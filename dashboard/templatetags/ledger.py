@@ -53,6 +53,6 @@ def record_of(run: Any) -> RecordLink | None:
 
 @register.simple_tag
 def sync_health(integration: Any) -> dict[str, int]:
-    from integrations.sync import health
+    from integrations.sync import synchealth
 
-    return health.counts(integration)
+    return synchealth.counts(integration)
