@@ -189,3 +189,11 @@ def prune_history() -> dict:
     from integrations import retention
 
     return asdict(retention.prune())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def queue_retry_batch(batch_id: int) -> int:
+    """Queue a Retry all's runs chunk by chunk (integrations/retrying.py)."""
+    from integrations import retrying
+
+    return retrying.queue(batch_id)

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "alert_rule.changed": "changed an alert rule",
     "alert_rule.muted": "muted an alert rule",
     "alert_rule.unmuted": "unmuted an alert rule",
+    "run.retry_cancelled": "cancelled a Retry all",
 }
 
 

@@ -310,6 +310,11 @@ class Connector:
         """Extra (label, value) lines for the connection's card; nothing secret."""
         return []
 
+    def rate_budget(self) -> tuple[int, float] | None:
+        """(requests, per seconds) this connection's calls share (the budget http.request
+        is given); None when the app publishes none. Sizes bulk retries and paces checks."""
+        return None
+
     # --- inbound webhooks (the generic URL /webhooks/in/<token>/) ----------------------
     @property
     def inbound_path(self) -> str:

@@ -1,4 +1,4 @@
-// Live pages: poll #live (templates/partials/_live.html) every data-every ms while the tab
+// Live pages: GET #live's data-url (templates/partials/_live.html) every data-every ms while the tab
 // is visible, not at all while it is hidden, and at once when it becomes visible again.
 // The server answers 204 when nothing changed, so an idle poll swaps nothing.
 (function () {
@@ -30,7 +30,11 @@
     timer = null;
     var live = poller();
     if (!live || document.hidden) return;
-    window.htmx.trigger(live, "live");
+    window.htmx.ajax("GET", live.getAttribute("data-url"), {
+      source: live,
+      target: live,
+      swap: "outerHTML",
+    });
   }
 
   document.addEventListener("visibilitychange", function () {

@@ -22,6 +22,7 @@ from integrations.models import (
     Role,
     Run,
     RunStatus,
+    Step,
     TriggerKind,
     Workspace,
 )
@@ -210,4 +211,43 @@ def test_the_owner_edits_and_mutes_an_alert_rule(page, live_server, flow):  # ty
     page.click(".unmute-btn")
     page.wait_for_selector(".msg-success >> text=unmuted")
     assert page.locator("#muted-badge").count() == 0
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_retry_all_is_sized_followed_and_cancelled(page, live_server, flow):  # type: ignore[no-untyped-def]
+    workspace = flow.integration.workspace
+    app = Connection.objects.create(
+        workspace=workspace,
+        kind="rest",
+        auth_method="api_key",
+        account_name="Your App",
+        config={
+            "base_url": "https://app.example.com",
+            "rate_limit": {"requests": 2, "per_seconds": 1},
+        },
+    )
+    Step.objects.create(
+        flow=flow, key="write", position=0, connection=app, operation="create", record_mode="sync"
+    )
+    for _ in range(120):
+        Run.objects.create(
+            workspace=workspace, flow=flow, status=RunStatus.FAILED, attempt=1, error="422"
+        )
+    log_in(page, live_server.url)
+    page.click("nav >> text=Failures")
+    page.click("#retry-all")
+    page.wait_for_selector("#retry-estimate")
+    estimate = page.locator("#retry-estimate").inner_text()
+    assert "Your App" in estimate and "2 calls per 1 s" in estimate
+    assert "240" in estimate and "about 2 min" in estimate  # 240 calls at 2 per second
+    shots(page, "05-retry-estimate")
+    page.click("#confirm-retry-all")
+    page.wait_for_url("**/failures/")
+    # Nothing runs the retries here (no worker): they wait, and the card says so.
+    page.wait_for_selector("#retry-counts >> text=120 waiting")
+    shots(page, "06-retry-progress")
+    page.click("#cancel-retry")
+    page.wait_for_selector(".msg-success >> text=120 waiting runs cancelled")
+    assert page.locator("#retry-status").inner_text() == "Cancelled"
+    assert Run.objects.filter(trigger="retry", status=RunStatus.CANCELLED).count() == 120
     assert page.console_errors == []  # type: ignore[attr-defined]

@@ -330,6 +330,9 @@ class GHLConnector(GHLAuth, GHLReading, Connector):
                 query[param.name] = value
         return path, query
 
+    def rate_budget(self) -> tuple[int, float] | None:
+        return int(settings.GHL_RATE_LIMIT_MAX), float(settings.GHL_RATE_LIMIT_INTERVAL_SECONDS)
+
     def test(self) -> CheckResult:
         try:
             data = self.call(

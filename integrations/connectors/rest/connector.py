@@ -441,6 +441,10 @@ class RestConnector(Connector):
             answer = response.text[:500]
         return {"id": event_id, "status": response.status, "response": answer}
 
+    def rate_budget(self) -> tuple[int, float] | None:
+        rate = self.config.get("rate_limit") or {}
+        return (int(rate["requests"]), float(rate["per_seconds"])) if rate else None
+
     # --- checking ----------------------------------------------------------------------
     def test(self) -> CheckResult:
         spec = self.config.get("test") or self._spec(
