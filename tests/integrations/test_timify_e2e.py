@@ -14,8 +14,9 @@ import requests
 from django.core.management import call_command
 
 from config.celery import app as celery_app
-from integrations.models import Run, RunStatus, WebhookEvent
-from integrations.wizard import timify_demo
+from integrations.models import Integration, Run, RunStatus, WebhookEvent
+from integrations.wizard import publish, timify_demo
+from integrations.wizard import timify as timify_templates
 from tests.connectors.conftest import pit_connection
 from tests.connectors.test_timify_fixtures import (
     APP_ID,
@@ -137,18 +138,34 @@ def test_customers_flow_both_ways_and_one_without_email_fails_clearly(world):
         )
         for step in run.steps.order_by("pk")
     ]
-    assert calls[:3] == [
-        (401, "customers/customfields"),
-        (200, "auth/token"),
-        (200, "customers/customfields"),
-    ], calls
-    assert calls.count((200, "auth/token")) == 1
+    # One 401, one new token, the same call again; never a second token.
+    assert calls.count((200, "auth/token")) == 1, calls
+    at = calls.index((200, "auth/token"))
+    assert calls[at - 1][0] == 401 and calls[at + 1] == (200, calls[at - 1][1]), calls
     # TIMIFY's customer.updated about our own write comes back: an echo, nothing written.
     echoes = wait_for(
         lambda: settled(event_type="customer.updated", record_id=created["id"]),
         what="TIMIFY's echo",
     )
     assert echoes[-1].status == RunStatus.SKIPPED
+
+    # TIMIFY has no notes: the template that carries a GHL note into the customer's Notes
+    # field (published as its own integration) writes it there.
+    integration = Integration.objects.create(
+        workspace=world["app"].workspace, name="notes into a field", version=0
+    )
+    flows = timify_templates.ghl_notes_to_customer_field(ghl, world["app"])
+    flows[0]["key"] = "n1"
+    draft = {"a": str(ghl.code), "b": str(world["app"].code), "a_kind": "ghl", "b_kind": "timify"}
+    publish.publish(integration, {**draft, "flows": flows}, None)
+    ghl.connector.call("create-note", contactId=contact["id"], body={"body": "Prefers Anna"})
+
+    def notes_field() -> str:
+        customer = timify.customer_by_email("nora.e2e@example.com") or {}
+        fields = {f["label"]: f["value"] for f in customer.get("customfields", [])}
+        return fields.get("Notes", "")
+
+    wait_for(lambda: notes_field() == "Prefers Anna", what="the GHL note in the Notes field")
 
     # A customer without email cannot be upserted by email: the run fails and says so,
     # and the event and its record are kept for a retry.
