@@ -180,11 +180,46 @@ def _connection_check(rule: AlertRule, now: datetime) -> Observation:
     return failing, healthy
 
 
+def _conflicts(rule: AlertRule, now: datetime) -> Observation:
+    """Per integration: failing while fields changed in both apps wait for a person."""
+    from integrations.models import Conflict, ConflictStatus
+
+    waiting = dict(
+        Conflict.objects.filter(workspace=rule.workspace, status=ConflictStatus.OPEN)
+        .order_by()
+        .values_list("integration")
+        .annotate(count=Count("pk"))
+    )
+    failing: dict[str, Problem] = {}
+    healthy: dict[str, Problem] = {}
+    for integration in Integration.objects.filter(workspace=rule.workspace):
+        key = f"conflicts:{integration.pk}"
+        summary = f"Conflicts wait in {integration.name}"
+        url = render.absolute("dashboard:conflicts", query=f"integration={integration.code}")
+        count = waiting.get(integration.pk, 0)
+        if count:
+            failing[key] = Problem(
+                key=key,
+                summary=summary,
+                url=url,
+                details=[
+                    f"{count} field{'s' if count != 1 else ''} changed in both apps to "
+                    "different values and wait for you to pick a side in the conflict queue."
+                ],
+            )
+        else:
+            healthy[key] = Problem(
+                key=key, summary=summary, url=url, details=["No conflict waits any more."]
+            )
+    return failing, healthy
+
+
 KINDS: dict[str, Callable[[AlertRule, datetime], Observation]] = {
     AlertRule.Kind.RUN_FAILED: _run_failed,
     AlertRule.Kind.CONNECTION_REAUTH: _connection_reauth,
     AlertRule.Kind.ERROR_RATE: _error_rate,
     AlertRule.Kind.CONNECTION_CHECK: _connection_check,
+    AlertRule.Kind.CONFLICTS: _conflicts,
 }
 
 

@@ -14,6 +14,7 @@ class AlertRule(models.Model):
         CONNECTION_REAUTH = "connection_reauth", "A connection needs re-authorisation"
         ERROR_RATE = "error_rate", "Error rate above a threshold"
         CONNECTION_CHECK = "connection_check", "A connection's health check fails"
+        CONFLICTS = "conflicts", "Field conflicts wait in the conflict queue"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

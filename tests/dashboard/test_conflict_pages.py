@@ -283,3 +283,21 @@ def test_ledger_retention(settings, queue):
     settings.LEDGER_RETENTION_DAYS = 0
     LedgerEntry.objects.update(created=timezone.now() - timedelta(days=3650))
     assert ledger.prune() == 0
+
+
+def test_conflicts_alert_opens_and_recovers(queue, settings):
+    from integrations.alerts import evaluate
+    from integrations.models import AlertIncident, AlertRule
+
+    rule = AlertRule.objects.create(
+        workspace=queue["link"].workspace, kind=AlertRule.Kind.CONFLICTS, target="ops@example.com"
+    )
+    sent: list[int] = []
+    evaluate.evaluate_workspace(rule.workspace_id, sent.append)
+    incident = AlertIncident.objects.get(rule=rule)
+    assert incident.resolved is None and "GHL ↔ Your App" in incident.summary
+    assert "1 field changed in both apps" in incident.notifications.get().body
+    Conflict.objects.update(status=ConflictStatus.RESOLVED)
+    evaluate.evaluate_workspace(rule.workspace_id, sent.append)
+    incident.refresh_from_db()
+    assert incident.resolved is not None and incident.notifications.count() == 2
