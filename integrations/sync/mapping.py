@@ -259,6 +259,8 @@ def apply(mapping: list[dict[str, Any]], context: dict[str, Any]) -> dict[str, A
             args = {k: v for k, v in transform.items() if k != "name"}
             value = TRANSFORMS[transform["name"]](value, **args)
         if rule.get("required") and value in (None, "", []):
+            if rule.get("message"):
+                raise MappingError(explain(str(rule["message"]), context))
             raise MappingError(f"required field {target!r} is empty after its transforms")
         set_path(out, target, value)
     return out
