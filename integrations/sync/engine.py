@@ -125,12 +125,19 @@ def _find_existing(
 
 
 def _condition_met(step: Step, context: dict[str, Any]) -> bool:
-    """A step's optional `_when` ({"source": path, "equals": value}): run it only then."""
+    """A step's optional `_when`: run it only when the value at `source` `equals` a value, or
+    `contains` one (a list such as tags, compared without case)."""
     when = (step.params or {}).get("_when")
     if not isinstance(when, dict) or "source" not in when:
         return True
     value = mapping.get_path(context, str(when["source"]))
-    return value is not mapping.MISSING and value == when.get("equals")
+    if value is mapping.MISSING:
+        return False
+    if "contains" in when:
+        wanted = str(when["contains"]).strip().casefold()
+        items = value if isinstance(value, list) else [value]
+        return any(str(item).strip().casefold() == wanted for item in items)
+    return value == when.get("equals")
 
 
 def _parent_syncer(run: Run, say: RunLog) -> refs.SyncParent:

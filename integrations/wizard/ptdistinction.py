@@ -4,9 +4,9 @@ PT Distinction's deliveries (our Zapier contract, `connectors/ptdistinction/zapi
 carry a client known by email: a client added becomes a HighLevel contact (upsert by
 email); one added to a group or signed up to a package becomes the same upsert plus a tag
 ("ptd group: …", "ptd package: …"), added, never replacing the contact's other tags. A
-HighLevel contact created or tagged is sent to PT Distinction's "Add Client" through the
-operator's Catch Hook; a changed contact is sent again only when a mapped field changed
-(and PT Distinction's Add Client does nothing for an email it already has).
+HighLevel contact created or tagged with "pt-distinction" is sent to PT Distinction's "Add
+Client" through the operator's Catch Hook; a changed contact is sent again only when a
+mapped field changed (and PT Distinction's Add Client does nothing for an email it has).
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ GHL_TO_ADD_CLIENT: list[dict[str, Any]] = [
     {"target": "time_zone", "source": "trigger.timezone"},
 ]
 CONTACT_EVENTS = ["ContactCreate", "ContactTagUpdate"]
+# Only contacts carrying this tag become PT Distinction clients: adding a client can email
+# them a login, so it is never done to every contact of the location by default.
+ADD_CLIENT_TAG = "pt-distinction"
 
 
 def upsert_step() -> dict[str, Any]:
@@ -102,7 +105,7 @@ def _group_or_package(a: Connection, b: Connection) -> list[dict[str, Any]]:
 def _add_client(a: Connection, b: Connection) -> list[dict[str, Any]]:
     return [
         {
-            "name": f"HighLevel contact created or tagged → {b} Add Client",
+            "name": f"HighLevel contact tagged {ADD_CLIENT_TAG} → {b} Add Client",
             "from": "a",
             "trigger_kind": "webhook",
             "trigger_config": {"events": list(CONTACT_EVENTS)},
@@ -117,7 +120,7 @@ def _add_client(a: Connection, b: Connection) -> list[dict[str, Any]]:
                     "result_id_path": "id",
                     "target_id_param": "email",
                     "mapping": copy.deepcopy(GHL_TO_ADD_CLIENT),
-                    "params": {},
+                    "params": {"_when": {"source": "trigger.tags", "contains": ADD_CLIENT_TAG}},
                 }
             ],
         }
@@ -159,7 +162,8 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "ghl_contact_to_ptd_add_client",
             "HighLevel contact → PT Distinction Add Client",
-            "A HighLevel contact created or tagged is posted to your Zapier Catch Hook with "
+            f"A HighLevel contact created with, or given, the tag “{ADD_CLIENT_TAG}” is posted "
+            "to your Zapier Catch Hook with "
             "the Add Client fields (email, first_name, last_name, gender, send_login_details "
             "“no” — set it to “yes” in the map step to email them their login — time_zone); "
             "the Zap adds the client in PT Distinction.",

@@ -154,8 +154,9 @@ def test_deliveries_become_a_contact_then_a_group_tag(world):
     assert zapier.caught("ada.ptd@example.com") == []
 
 
-def test_a_ghl_contact_created_is_sent_to_add_client(world):
+def test_a_ghl_contact_tagged_pt_distinction_is_sent_to_add_client(world):
     ghl, zapier = world["ghl"], world["zapier"]
+    # Created without the tag: not a PT Distinction client (the run is skipped).
     contact = ghl.connector.call(
         "create-contact",
         body={
@@ -165,6 +166,12 @@ def test_a_ghl_contact_created_is_sent_to_add_client(world):
             "email": "Hedy.PTD@example.com",
         },
     )["contact"]
+    (skipped,) = wait_for(lambda: settled(event_type="ContactCreate"), what="the created run")
+    assert skipped.status == RunStatus.SKIPPED
+    assert "condition" in "\n".join(skipped.events.values_list("message", flat=True))
+
+    # Tagged in HighLevel: added in PT Distinction through the Catch Hook.
+    ghl.connector.call("add-tags", contactId=contact["id"], body={"tags": ["PT-Distinction"]})
     (caught,) = wait_for(lambda: zapier.caught("hedy.ptd@example.com"), what="Add Client")
     assert caught["data"] == {
         "email": "hedy.ptd@example.com",
@@ -173,7 +180,7 @@ def test_a_ghl_contact_created_is_sent_to_add_client(world):
         "gender": "",
         "send_login_details": "no",
     }
-    (run,) = wait_for(lambda: settled(event_type="ContactCreate"), what="the Add Client run")
+    (run,) = wait_for(lambda: settled(event_type="ContactTagUpdate"), what="the Add Client run")
     assert run.status == RunStatus.SUCCEEDED, run.error
     step = run.steps.get(operation="client.add")
     assert step.response_status == 200

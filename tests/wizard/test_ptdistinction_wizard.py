@@ -86,3 +86,18 @@ def test_the_templates_publish_as_webhook_flows(workspace, ghl, owner):
     targets = {rule["target"] for rule in step.mapping}
     assert targets <= set(b.connector.record_fields["contact"])
     assert {"email", "first_name", "gender", "send_login_details"} <= targets
+
+
+def test_add_client_runs_only_for_contacts_with_the_tag():
+    from integrations.models import Step
+    from integrations.sync.engine import _condition_met
+    from integrations.wizard.ptdistinction import ADD_CLIENT_TAG
+
+    (flow,) = TEMPLATES["ghl_contact_to_ptd_add_client"].build(None, None)  # type: ignore[arg-type]
+    step = Step(params=flow["steps"][0]["params"])
+    assert flow["steps"][0]["params"]["_when"]["contains"] == ADD_CLIENT_TAG
+    assert _condition_met(step, {"trigger": {"tags": ["vip", " PT-Distinction "]}})
+    assert not _condition_met(step, {"trigger": {"tags": ["vip"]}})
+    assert not _condition_met(step, {"trigger": {"tags": []}})
+    assert not _condition_met(step, {"trigger": {}})
+    assert _condition_met(step, {"trigger": {"tags": "pt-distinction"}})
