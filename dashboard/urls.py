@@ -16,6 +16,7 @@ from dashboard.views import (
     live,
     overview,
     records,
+    replay,
     runs,
     team,
 )
@@ -93,6 +94,7 @@ urlpatterns = [
     path("integrations/<uuid:code>/sync-policy/", conflicts.policy, name="sync_policy"),
     path("records/", records.index, name="records"),
     path("records/<int:pk>/", records.detail, name="record"),
+    path("flows/<uuid:code>/replay/", replay.replay, name="flow_replay"),
     path("failures/retry-all/", failures.retry_all, name="retry_all"),
     path("failures/retries/<uuid:code>/", failures.retry_progress, name="retry_progress"),
     path("failures/retries/<uuid:code>/cancel/", failures.retry_cancel, name="retry_cancel"),

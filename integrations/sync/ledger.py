@@ -34,8 +34,12 @@ def write(
     """One entry; nothing when nothing changed (and it is not a create or delete)."""
     if not changes and kind in ("updated",):
         return None
-    if actor is None and run is not None and run.trigger == "retry":
-        note = note or "retried by an operator"
+    if actor is None and run is not None and run.retry_of_id and run.trigger in ("retry", "replay"):
+        note = note or (
+            "retried by an operator"
+            if run.trigger == "retry"
+            else "replayed by an operator with the flow's current mapping"
+        )
     return LedgerEntry.objects.create(
         workspace_id=link.workspace_id,
         link=link,
