@@ -584,3 +584,24 @@ class SandboxYourAppAppointment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SandboxRecord(models.Model):
+    """A record of the spec-driven store (sandbox/ghl/generic.py): opportunities,
+    pipelines, conversations, messages, businesses, calendar groups, blog posts… One row
+    per record, its fields as the spec's schema names them."""
+
+    location_id = models.CharField(max_length=32, db_index=True)
+    collection = models.CharField(max_length=100)  # e.g. "opportunities", "calendars/groups"
+    record_id = models.CharField(max_length=64, default=ghl_id)
+    parent_id = models.CharField(max_length=64, blank=True, default="")
+    data = models.JSONField(default=dict)
+    created = models.DateTimeField(default=now_ms)
+    updated = models.DateTimeField(default=now_ms)
+
+    class Meta:
+        ordering = ("created", "id")
+        indexes = [models.Index(fields=("location_id", "collection", "record_id"))]
+
+    def __str__(self) -> str:
+        return f"{self.collection}/{self.record_id}"

@@ -172,6 +172,7 @@ def seed() -> dict:
     loc_ids = [_id(rng) for _ in range(3)]
     if SandboxLocation.objects.filter(pk=loc_ids[0]).exists():
         seed_calendars()  # databases seeded before calendars existed get them now
+        seed_store()
         return {
             "created": False,
             "contacts": SandboxContact.objects.filter(location_id=loc_ids[0]).count(),
@@ -323,6 +324,7 @@ def seed() -> dict:
             email=f"{first}.{last}@peakfit.example".lower(),
             source="walk-in",
         )
+    seed_store()
     return {"created": True, "contacts": len(contacts)}
 
 
@@ -361,3 +363,210 @@ def seed_calendars() -> dict[str, list[SandboxCalendar]]:
                 ).update(calendar_id=calendar.id)
         out[location.id] = rows
     return out
+
+
+def _record(location_id: str, collection: str, record_id: str, data: dict, parent: str = ""):
+    from sandbox.models import SandboxRecord
+
+    SandboxRecord.objects.get_or_create(
+        location_id=location_id,
+        collection=collection,
+        record_id=record_id,
+        defaults={"data": data, "parent_id": parent},
+    )
+
+
+def seed_store() -> None:
+    """Demo records of the spec-driven store (sandbox/ghl/generic.py) for the main
+    location: a pipeline with stages and opportunities, conversations with messages, the
+    users, businesses, workflows, campaigns and calendars the other tables hold, a
+    calendar group, a blog with an author, a category and a post, an association and a
+    snapshot. Idempotent; ids derive from the location's id."""
+    from sandbox.models import SandboxRecord
+
+    main = SandboxBusiness.objects.order_by("pk").select_related("location").first()
+    if main is None:
+        return
+    location = main.location
+    if SandboxRecord.objects.filter(
+        location_id=location.id, collection="opportunities/pipelines"
+    ).exists():
+        return
+    rng = random.Random(f"store:{location.id}")
+    loc = location.id
+    now = timezone.now().replace(microsecond=0)
+    users = list(SandboxUser.objects.filter(location=location).order_by("pk"))
+    for user in users:
+        _record(
+            loc,
+            "users",
+            user.id,
+            {
+                "name": f"{user.first_name} {user.last_name}".strip(),
+                "firstName": user.first_name,
+                "lastName": user.last_name,
+                "email": user.email,
+                "phone": "+15125550100",
+                "roles": {"type": "account", "role": user.role, "locationIds": [loc]},
+            },
+        )
+    for business in SandboxBusiness.objects.filter(location=location):
+        _record(loc, "businesses", business.id, {"name": business.name, "city": "Austin"})
+    for workflow in SandboxWorkflow.objects.filter(location=location):
+        _record(
+            loc,
+            "workflows",
+            workflow.id,
+            {"name": workflow.name, "status": workflow.status, "version": 1},
+        )
+    for campaign in SandboxCampaign.objects.filter(location=location):
+        _record(loc, "campaigns", campaign.id, {"name": campaign.name, "status": campaign.status})
+    group_id = _id(rng)
+    _record(
+        loc,
+        "calendars/groups",
+        group_id,
+        {"name": "Front desk", "description": "Every chair of the clinic", "slug": "front-desk"},
+    )
+    for calendar in SandboxCalendar.objects.filter(location=location):
+        _record(
+            loc,
+            "calendars",
+            calendar.id,
+            {
+                "name": calendar.name,
+                "description": calendar.description,
+                "slug": calendar.slug,
+                "groupId": group_id,
+                "slotDuration": calendar.slot_duration,
+                "eventColor": calendar.event_color,
+                "isActive": calendar.is_active,
+            },
+        )
+    stages = [
+        {"id": _id(rng), "name": name, "position": n}
+        for n, name in enumerate(["New lead", "Consultation booked", "Treatment plan", "Won"])
+    ]
+    pipeline_id = _id(rng)
+    _record(
+        loc,
+        "opportunities/pipelines",
+        pipeline_id,
+        {"name": "New patients", "stages": stages, "showInFunnel": True, "showInPieChart": True},
+    )
+    contacts = list(SandboxContact.objects.filter(location=location).order_by("date_added")[:6])
+    for n, contact in enumerate(contacts[:4]):
+        _record(
+            loc,
+            "opportunities",
+            _id(rng),
+            {
+                "name": f"{contact.name} — treatment plan",
+                "monetaryValue": 450 + 150 * n,
+                "pipelineId": pipeline_id,
+                "pipelineStageId": stages[n % len(stages)]["id"],
+                "status": "open" if n < 3 else "won",
+                "source": contact.source or "website",
+                "contactId": contact.id,
+                "assignedTo": users[0].id if users else "",
+                "followers": [],
+            },
+        )
+    bodies = [
+        ("inbound", "Hi, can I move my cleaning to next week?"),
+        ("outbound", "Of course! Tuesday at 10:00 works?"),
+        ("inbound", "Perfect, thank you."),
+    ]
+    for contact in contacts[:2]:
+        conversation_id = _id(rng)
+        _record(
+            loc,
+            "conversations",
+            conversation_id,
+            {
+                "contactId": contact.id,
+                "deleted": False,
+                "inbox": True,
+                "type": 1,
+                "unreadCount": 1,
+                "starred": False,
+                "fullName": contact.name,
+                "email": contact.email,
+                "phone": contact.phone,
+                "lastMessageBody": bodies[-1][1],
+                "lastMessageType": "TYPE_SMS",
+            },
+        )
+        for n, (direction, body) in enumerate(bodies):
+            _record(
+                loc,
+                "conversations/messages",
+                _id(rng),
+                {
+                    "type": 2,
+                    "messageType": "TYPE_SMS",
+                    "contactId": contact.id,
+                    "conversationId": conversation_id,
+                    "dateAdded": (now - timedelta(minutes=30 - n * 5)).isoformat(),
+                    "body": body,
+                    "direction": direction,
+                    "status": "delivered",
+                    "contentType": "text/plain",
+                    "source": "app",
+                },
+                parent=conversation_id,
+            )
+    blog_id = _id(rng)
+    _record(loc, "blogs", blog_id, {"name": "Northside smiles"})
+    author_id = _id(rng)
+    _record(
+        loc,
+        "blogs/authors",
+        author_id,
+        {"name": "Dr. Dana Reyes", "canonicalLink": "https://northside.example/dana"},
+    )
+    category_id = _id(rng)
+    _record(
+        loc,
+        "blogs/categories",
+        category_id,
+        {"label": "Oral health", "urlSlug": "oral-health", "canonicalLink": ""},
+    )
+    _record(
+        loc,
+        "blogs/posts",
+        _id(rng),
+        {
+            "title": "Five habits for healthier gums",
+            "description": "Small daily habits that keep gum disease away.",
+            "imageUrl": "https://northside.example/gums.jpg",
+            "imageAltText": "A toothbrush",
+            "urlSlug": "healthier-gums",
+            "status": "PUBLISHED",
+            "author": author_id,
+            "categories": [category_id],
+            "tags": ["gums"],
+            "archived": False,
+            "blogId": blog_id,
+            "publishedAt": (now - timedelta(days=3)).isoformat(),
+        },
+    )
+    _record(
+        loc,
+        "associations",
+        _id(rng),
+        {
+            "key": "contact_business",
+            "firstObjectLabel": "Contact",
+            "firstObjectKey": "contact",
+            "secondObjectLabel": "Business",
+            "secondObjectKey": "business",
+            "associationType": "USER_DEFINED",
+        },
+    )
+    _record(
+        f"company:{location.company_id}",
+        "snapshots",
+        _id(rng),
+        {"name": "Dental clinic starter", "type": "own"},
+    )

@@ -89,6 +89,7 @@ class Operation:
     token: str | None = None
     versions: tuple[str, ...] = ()
     v3_path: str | None = None
+    v3_params: tuple[Param, ...] = ()  # v3's parameters, where they differ from v2's
     body_fields: tuple[Param, ...] = ()
     seeded: bool = False
     note: str = ""

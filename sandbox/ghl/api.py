@@ -67,7 +67,11 @@ def endpoint(handlers: dict[str, tuple[str | None, Callable]]):
     def view(request, **kwargs):
         handler = handlers.get(request.method)
         if handler is None:
-            return errors.error(404, f"Cannot {request.method} {request.path}", "Not Found")
+            # Another operation at the same path (POST /calendars/ next to GET): the
+            # spec-driven views serve it, or answer GHL's 404.
+            from . import generic
+
+            return generic.view(request, rest=request.path.split("/sandbox/ghl/", 1)[-1])
         scope, fn = handler
         verdict = None
         try:
@@ -97,5 +101,17 @@ def endpoint(handlers: dict[str, tuple[str | None, Callable]]):
     return view
 
 
+def omit_unset(value, depth: int = 0):
+    """GHL leaves unset fields out of a record; it does not send them as null (the spec's
+    schemas say string, not nullable). A top-level null ({"contact": null}) is an answer."""
+    if isinstance(value, dict):
+        return {
+            k: omit_unset(v, depth + 1) for k, v in value.items() if v is not None or depth == 0
+        }
+    if isinstance(value, list):
+        return [omit_unset(v, depth + 1) for v in value if v is not None]
+    return value
+
+
 def ok(data: dict, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status)
+    return JsonResponse(omit_unset(data), status=status)

@@ -288,7 +288,14 @@ def bulk_tags(request, principal, type):
             }
         )
     return ok(
-        {"succeded": error_count == 0, "errorCount": error_count, "responses": responses}, 201
+        {
+            "succeded": error_count == 0,
+            "errorCount": error_count,
+            "responses": responses,
+            # v3 adds the right spelling next to the old one (contacts-v3.json requires both).
+            **({"succeeded": error_count == 0} if request.headers.get("Version") == "v3" else {}),
+        },
+        201,
     )
 
 

@@ -45,6 +45,9 @@ class Verdict:
             "X-RateLimit-Interval-Milliseconds": str(self.limits.interval_ms),
             "X-RateLimit-Max": str(self.limits.max),
             "X-RateLimit-Remaining": str(max(0, self.limits.max - self.burst_count)),
+            # Read by the official SDK (FACTS §4); its unit is undocumented: here the end
+            # of the daily window in epoch milliseconds.
+            "X-RateLimit-Daily-Reset": str((int(time.time() * 1000) // DAY_MS + 1) * DAY_MS),
         }
 
 

@@ -84,14 +84,17 @@ def contact_to_dict(c: SandboxContact) -> dict:
         "dateOfBirth": _n(c.date_of_birth),
         "dateAdded": iso(c.date_added),
         "dateUpdated": iso(c.date_updated),
-        "attachments": [],
+        # The spec's attachments is a string; unset here, so left out (GHL omits unset
+        # fields). Webhooks carry it as a list (contact_event).
         "firstNameLowerCase": _n(c.first_name.lower()),
         "lastNameLowerCase": _n(c.last_name.lower()),
         "fullNameLowerCase": _n((c.name or full).lower()),
         "lastActivity": None,
         "customFields": [{"id": k, "value": v} for k, v in (c.custom_fields or {}).items()],
         "businessId": _n(c.business_id),
-        "attributionSource": {"medium": "api", "sessionSource": c.source or "API"},
+        # AttributionSource requires url: the page a form contact came from; "" for
+        # contacts made through the API.
+        "attributionSource": {"url": "", "medium": "api", "sessionSource": c.source or "API"},
     }
 
 
@@ -121,8 +124,8 @@ WEBHOOK_CONTACT_FIELDS = [
 
 
 def contact_event(c: SandboxContact) -> dict:
-    full = contact_to_dict(c)
-    event = {k: full[k] for k in WEBHOOK_CONTACT_FIELDS}
+    full = {**contact_to_dict(c), "attachments": []}
+    event = {k: full.get(k) for k in WEBHOOK_CONTACT_FIELDS}
     # Webhooks carry dateOfBirth as an ISO instant ("2000-01-05T00:00:00.000Z",
     # ContactTagUpdate.json), the API as the stored date.
     dob = parse_when(c.date_of_birth) if c.date_of_birth else None
@@ -185,7 +188,7 @@ def event_to_dict(a: SandboxAppointment) -> dict:
         "address": a.address,
         "locationId": a.location_id,
         "contactId": a.contact_id,
-        "groupId": _n(a.group_id),
+        "groupId": a.group_id,  # required by CalendarEventDTO: "" when none
         "appointmentStatus": a.appointment_status,
         "users": [a.assigned_user_id] if a.assigned_user_id else [],
         "dateAdded": a.date_added.astimezone(UTC).strftime(fmt),
@@ -243,7 +246,7 @@ def _appointment_common(a: SandboxAppointment) -> dict:
         "title": a.title,
         "calendarId": a.calendar_id,
         "contactId": a.contact_id,
-        "groupId": _n(a.group_id),
+        "groupId": a.group_id,  # required by CalendarEventDTO: "" when none
         "appointmentStatus": a.appointment_status,
         "assignedUserId": _n(a.assigned_user_id),
         "users": [a.assigned_user_id] if a.assigned_user_id else [],
@@ -263,7 +266,7 @@ def calendar_event_to_dict(a: SandboxAppointment) -> dict:
         "description": a.description,
         "isRecurring": False,
         "assignedResources": [],
-        "createdBy": {"source": a.source or None, "userId": None},
+        "createdBy": {"source": a.source or "", "userId": None},  # source is required
     }
 
 
@@ -283,6 +286,8 @@ def appointment_to_dict(a: SandboxAppointment) -> dict:
         "assignedUserId": common["assignedUserId"],
         "address": a.address,
         "isRecurring": False,
+        "dateAdded": common["dateAdded"],  # required by v3's AppointmentSchemaResponse
+        "dateUpdated": common["dateUpdated"],
     }
 
 

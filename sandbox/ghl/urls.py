@@ -2,7 +2,18 @@
 
 from django.urls import path, re_path
 
-from . import calendars, contacts, control, locations, oauth, relations, search, tasks_notes, ui
+from . import (
+    calendars,
+    contacts,
+    control,
+    generic,
+    locations,
+    oauth,
+    relations,
+    search,
+    tasks_notes,
+    ui,
+)
 
 app_name = "ghl"
 
@@ -36,6 +47,12 @@ urlpatterns = [
         relations.contact_campaigns_remove_all,
         name="campaigns-remove-all",
     ),
+    # v3 spells it remove-all (contacts-v3.json); the Version check keeps each to its own.
+    path(
+        f"{C}/campaigns/remove-all",
+        relations.contact_campaigns_remove_all,
+        name="campaigns-remove-all-v3",
+    ),
     path(f"{C}/campaigns/<str:campaignId>", relations.contact_campaign, name="campaign"),
     path(f"{C}/workflow/<str:workflowId>", relations.contact_workflow, name="workflow"),
     # Calendars (calendars.json): calendars and appointments. Literal paths first.
@@ -48,7 +65,9 @@ urlpatterns = [
         name="appointment",
     ),
     path("calendars/events/<str:eventId>", calendars.event_detail, name="calendar-event"),
-    # Locations (locations.json): the location's own details
+    # Locations (locations.json): the location's own details. /locations/search is its
+    # own operation (search-locations), not a location called "search".
+    path("locations/search", generic.view, {"rest": "locations/search"}, name="locations-search"),
     path("locations/<str:locationId>", locations.location_detail, name="location"),
     path("locations/<str:locationId>/customFields", locations.custom_fields, name="custom-fields"),
     # Sandbox-only control endpoints (no auth)
@@ -87,4 +106,7 @@ urlpatterns = [
     ),
     path("_ui/webhooks", ui.webhooks, name="ui-webhooks"),
     path("_ui/settings", ui.settings_form, name="ui-settings"),
+    # Every other operation of the vendored specs (sandbox/ghl/generic.py); an unknown
+    # path answers GHL's JSON 404.
+    re_path(r"^(?P<rest>(?!_ui/|_control/).*)$", generic.view, name="generic"),
 ]

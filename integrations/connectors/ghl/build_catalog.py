@@ -431,7 +431,7 @@ def _envelope(spec: dict[str, Any], op: dict[str, Any]) -> str | None:
             objects.append(key)
     if len(arrays) == 1:
         return arrays[0]
-    if not arrays and len(objects) == 1:
+    if not arrays and len(objects) == 1 and len(props) <= 4:
         return objects[0]
     return None
 
@@ -490,6 +490,26 @@ def build_operation(
     )
     v3 = _v3_match(stem, method, path, op_id)
     versions = ["v2", "v3"] if v3 else ["v2"]
+    v3_params: list[dict[str, Any]] = []
+    if v3:
+        v3_spec = load_spec("v3", stem)
+        v3_op = v3_spec["paths"][v3["path"]][method]
+        v3_params = _params(v3_op, v3_spec)
+        for name in re.findall(r"\{(\w+)\}", v3["path"]):
+            if name not in {p["name"] for p in v3_params}:
+                v3_params.append(
+                    {
+                        "name": name,
+                        "location": "path",
+                        "required": True,
+                        "type": "string",
+                        "description": "In the path; the spec does not declare it.",
+                    }
+                )
+        if {(p["name"], p["location"]) for p in v3_params} == {
+            (p["name"], p["location"]) for p in params
+        }:
+            v3_params = []  # the same parameters: not repeated
     op_key = override.get("id", op_id)
     return {
         "id": op_key,
@@ -507,6 +527,7 @@ def build_operation(
         "version": override.get("version", _version(op)),
         "versions": versions,
         "v3_path": v3["path"] if v3 and v3["path"] != path else None,
+        "v3_params": v3_params,
         "description": (op.get("description") or op.get("summary") or "")[:300],
         "params": params,
         "body_required": list(override.get("body_required", required)),
