@@ -12,6 +12,7 @@ from integrations import safejson
 from integrations.connectors.base import Operation
 from integrations.models import Connection
 from integrations.sync import mapping
+from integrations.wizard import valuemap
 from integrations.wizard.params import LinkLookup, RefPreview, preview_ref
 
 # Transforms offered in the chooser: value → label.
@@ -30,6 +31,7 @@ TRANSFORM_CHOICES: list[tuple[str, str]] = [
     ("date_format(format=%Y-%m-%d)", "date → YYYY-MM-DD"),
     ("to_string", "to text"),
     ("first", "first item of a list"),
+    ("value_map", "value map (below)"),
 ]
 _CALL = re.compile(r"^(?P<name>\w+)(\((?P<args>[^)]*)\))?$")
 
@@ -144,16 +146,22 @@ class Row:
     only_on: str = ""
     # Keys of the rule the row does not edit, as JSON (kept through a re-save).
     extra: str = ""
+    # A value map: `from = to` lines and its "otherwise" value (integrations/wizard/valuemap).
+    value_map: str = ""
+    map_else: str = ""
 
     @classmethod
     def from_rule(cls, rule: dict[str, Any]) -> Row:
         const = rule.get("const")
         extra = {k: v for k, v in rule.items() if k not in RULE_KEYS}
+        transforms, map_text, map_else = valuemap.split(list(rule.get("transforms") or []))
         return cls(
             target=str(rule.get("target", "")),
             source=str(rule.get("source") or "+".join(rule.get("sources") or [])),
             const="" if const is None else (const if isinstance(const, str) else json.dumps(const)),
-            transforms=encode_transforms(rule.get("transforms") or []),
+            transforms=encode_transforms(transforms),
+            value_map=map_text,
+            map_else=map_else,
             default="" if "default" not in rule else _text(rule["default"]),
             required=bool(rule.get("required")),
             ref=str(rule.get("ref") or ""),
@@ -176,6 +184,7 @@ class Row:
         else:
             rule["source"] = self.source.strip()
         transforms = decode_transforms(self.transforms)
+        transforms = valuemap.join(transforms, self.value_map, self.map_else)
         if transforms:
             rule["transforms"] = transforms
         if self.default.strip():
@@ -242,7 +251,8 @@ def rows_from_post(data: Any) -> list[Row]:
         rows.append(
             Row(
                 target=data.get(f"{prefix}target", ""),
-                source=data.get(f"{prefix}source", ""),
+                # The picker of the sample's fields, when used, replaces the typed path.
+                source=data.get(f"{prefix}pick", "") or data.get(f"{prefix}source", ""),
                 const=data.get(f"{prefix}const", ""),
                 transforms=data.get(f"{prefix}transforms", ""),
                 default=data.get(f"{prefix}default", ""),
@@ -250,6 +260,8 @@ def rows_from_post(data: Any) -> list[Row]:
                 ref=data.get(f"{prefix}ref", ""),
                 only_on="create" if data.get(f"{prefix}only_on") else "",
                 extra=data.get(f"{prefix}extra", ""),
+                value_map=data.get(f"{prefix}value_map", ""),
+                map_else=data.get(f"{prefix}map_else", ""),
             )
         )
     return rows
@@ -374,6 +386,10 @@ def _rule_problems(
                 problems.append(f"{where}: {ref!r} is not an object type of the app ({known})")
             if "source" not in rule or not rule.get("source"):
                 problems.append(f"{where}: a reference reads its id from one source field")
+        for transform in rule.get("transforms") or []:
+            if isinstance(transform, dict) and transform.get(valuemap.UNREADABLE):
+                lines = "; ".join(map(str, transform[valuemap.UNREADABLE]))
+                problems.append(f"{where}: value map lines read `from = to`, not: {lines}")
         if rule.get("only_on") not in (None, "create"):
             problems.append(f"{where}: only_on can only be create")
         if allowed is not None and rule.get("target") not in allowed:

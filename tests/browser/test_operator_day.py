@@ -27,6 +27,7 @@ from integrations.models import (
     Workspace,
 )
 from integrations.sync import dispatch
+from tests.connectors.test_rest_fixtures import yourapp  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -250,4 +251,45 @@ def test_retry_all_is_sized_followed_and_cancelled(page, live_server, flow):  # 
     page.wait_for_selector(".msg-success >> text=120 waiting runs cancelled")
     assert page.locator("#retry-status").inner_text() == "Cancelled"
     assert Run.objects.filter(trigger="retry", status=RunStatus.CANCELLED).count() == 120
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_mapping_editor_offers_value_maps_and_a_field_picker(  # type: ignore[no-untyped-def]
+    page,
+    live_server,
+    flow,
+    ghl_sandbox,
+    yourapp,  # noqa: F811
+):
+    from tests.connectors.conftest import pit_connection
+    from tests.connectors.test_rest_fixtures import rest_connection
+    from tests.wizard import test_map_params as drafts
+
+    workspace = flow.integration.workspace
+    ghl = pit_connection(workspace, scopes="contacts.readonly contacts.write")
+    app = rest_connection(workspace, yourapp)
+    integration = drafts.make(workspace, ghl, app)
+    draft = integration.draft
+    draft["samples"]["t1"]["record"]["owner"] = {"name": "Oda", "email": "oda@example.com"}
+    integration.draft = draft
+    integration.save()
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/integrations/{integration.code}/setup/map/?flow=t1")
+    row = page.locator("tr.map-row", has=page.locator("input[value=title]"))
+    # The picker writes the chosen path into the free-text source; the preview follows.
+    row.locator("select.pick").select_option("trigger.owner.name")
+    assert row.locator("input[name$=-source]").input_value() == "trigger.owner.name"
+    page.wait_for_selector('#preview-result:has-text("\\"title\\": \\"Oda\\"")')
+    row.locator("details.vmap summary").click()
+    row.locator("textarea").fill("Oda = Owner: Oda")
+    page.wait_for_selector('#preview-result:has-text("Owner: Oda")')
+    shots(page, "07-map-value-map-picker")
+    page.click("#next")
+    page.wait_for_url("**/setup/test/**")
+    integration.refresh_from_db()
+    rule = next(
+        r for r in integration.draft["flows"][0]["steps"][0]["mapping"] if r["target"] == "title"
+    )
+    assert rule["source"] == "trigger.owner.name"
+    assert rule["transforms"] == [{"name": "value_map", "map": {"Oda": "Owner: Oda"}}]
     assert page.console_errors == []  # type: ignore[attr-defined]

@@ -98,6 +98,7 @@ class FormValues(HTMLParser):
         super().__init__()
         self.data: dict[str, str] = {}
         self.select: str | None = None
+        self.textarea: str | None = None
         self.in_form = False
 
     def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
@@ -115,8 +116,17 @@ class FormValues(HTMLParser):
             self.data.setdefault(self.select or "", "")
         elif tag == "option" and self.select and "selected" in a:
             self.data[self.select] = a.get("value") or ""
+        elif tag == "textarea" and a.get("name"):
+            self.textarea = a["name"]
+            self.data[self.textarea] = ""
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if self.textarea:
+            self.data[self.textarea] += data
 
     def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if tag == "textarea":
+            self.textarea = None
         if tag == "select":
             self.select = None
         if tag == "form":
@@ -151,8 +161,8 @@ def test_rules_round_trip_ref_only_on_and_value_map() -> None:
     }
     assert fields.rules_of(fields.rows_from_post(data)) == [APPOINTMENT_TO_GHL[-1]]
     value_map = fields.Row.from_rule(TASK_TO_APP[3])
-    assert "TaskComplete" in value_map.transforms_label
-    assert fields.decode_transforms(value_map.transforms) == TASK_TO_APP[3]["transforms"]
+    assert "TaskComplete" in value_map.value_map  # the editor shows a value map as lines
+    assert value_map.to_rule()["transforms"] == TASK_TO_APP[3]["transforms"]
 
 
 def test_bad_json_transforms_are_reported_not_raised() -> None:
