@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse
@@ -57,6 +58,8 @@ ALIASES = {
     "calendars/blocked-slots": "calendars/events/block-slots",
     "blogs/site": "blogs",
     "calendars/free-slots": "calendars",
+    "conversations/messages/inbound": "conversations/messages",
+    "conversations/messages/outbound": "conversations/messages",
 }
 # Operations whose shape the path alone does not tell: operationId → (kind, key).
 SPECIAL: dict[str, tuple[str, str]] = {
@@ -73,20 +76,31 @@ SPECIAL: dict[str, tuple[str, str]] = {
     "live-chat-agent-typing": ("ack", ""),
     "filter-users-by-email": ("list", ""),
 }
-# Webhooks the simulator signs for writes here (webhook-examples/).
+# Webhooks the simulator signs for writes here, by operationId; their payloads take the
+# fields of the event's example (webhook-examples/<event>.json).
 EVENTS = {
-    ("opportunities", "create"): "OpportunityCreate",
-    ("opportunities", "upsert"): "OpportunityUpdate",
-    ("opportunities", "update"): "OpportunityUpdate",
-    ("opportunities", "delete"): "OpportunityDelete",
-    ("opportunities", "status"): "OpportunityStatusUpdate",
-    ("users", "create"): "UserCreate",
-    ("locations", "create"): "LocationCreate",
-    ("associations", "create"): "AssociationCreate",
-    ("associations", "update"): "AssociationUpdate",
-    ("associations", "delete"): "AssociationDelete",
-    ("associations/relations", "create"): "RelationCreate",
-    ("associations/relations", "delete"): "RelationDelete",
+    "create-opportunity": "OpportunityCreate",
+    "Upsert-opportunity": "OpportunityUpdate",
+    "update-opportunity": "OpportunityUpdate",
+    "delete-opportunity": "OpportunityDelete",
+    "update-opportunity-status": "OpportunityStatusUpdate",
+    "create-user": "UserCreate",
+    "create-location": "LocationCreate",
+    "create-association": "AssociationCreate",
+    "update-association": "AssociationUpdate",
+    "delete-association": "AssociationDelete",
+    "create-relation": "RelationCreate",
+    "delete-relation": "RelationDelete",
+    "add-an-inbound-message": "InboundMessage",
+    "send-a-new-message": "OutboundMessage",
+    "add-an-outbound-message": "OutboundMessage",
+}
+# An opportunity update also says what changed (OpportunityStageUpdate.json, …).
+CHANGE_EVENTS = {
+    "pipelineStageId": "OpportunityStageUpdate",
+    "status": "OpportunityStatusUpdate",
+    "monetaryValue": "OpportunityMonetaryValueUpdate",
+    "assignedTo": "OpportunityAssignedToUpdate",
 }
 # Fields the location or company id goes into when a record schema has them.
 OWNER_FIELDS = ("locationId", "location_id", "altId")
@@ -360,12 +374,34 @@ def _filter(request, records, body: dict[str, Any]):
     return records
 
 
-def _emit(shape: Shape, owner: str, record: SandboxRecord | None) -> None:
-    event = EVENTS.get((shape.collection, shape.verb or shape.kind))
+@cache
+def _example_fields(event: str) -> list[str]:
+    path = spec.SPEC_DIR / "webhook-examples" / f"{event}.json"
+    try:
+        example = json.loads(path.read_text())[0]
+    except (OSError, ValueError, IndexError):
+        return []
+    return [k for k in example if k not in ("type", "locationId")]
+
+
+def _emit(
+    op: spec.SpecOp, owner: str, record: SandboxRecord | None, before: dict | None = None
+) -> None:
+    event = EVENTS.get(op.operation_id)
     if event is None or record is None or owner.startswith("company:"):
         return
-    payload = {"id": record.record_id, **{k: v for k, v in record.data.items() if v is not None}}
-    webhooks.emit(event, payload, owner)
+    data = {
+        "id": record.record_id,
+        "dateAdded": record.created.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        **record.data,
+    }
+    events = [event]
+    if before is not None and event == "OpportunityUpdate":
+        events += [e for k, e in CHANGE_EVENTS.items() if before.get(k) != data.get(k)]
+    for name in dict.fromkeys(events):
+        fields = _example_fields(name) or list(data)
+        payload = {k: data[k] for k in fields if data.get(k) is not None}
+        webhooks.emit(name, payload, owner)
 
 
 def _mirror(collection: str, owner: str, record: SandboxRecord, deleted: bool = False) -> None:
@@ -428,19 +464,20 @@ def handle(request, principal: Principal, route: spec.Route, op: spec.SpecOp, va
         record.updated = timezone.now()
         record.save()
         _mirror(collection, owner, record)
-        _emit(shape, owner, record)
+        _emit(op, owner, record)
         return _answer(op, record, extra={"new": True})
     if kind == "update":
         record = _get(owner, collection, values[shape.id_param])
+        before = dict(record.data)
         record.data = {**record.data, **{k: v for k, v in body.items() if v is not None}}
         record.updated = timezone.now()
         record.save()
         _mirror(collection, owner, record)
-        _emit(shape, owner, record)
+        _emit(op, owner, record, before)
         return _answer(op, record)
     if kind == "delete":
         record = _get(owner, collection, values[shape.id_param])
-        _emit(shape, owner, record)
+        _emit(op, owner, record)
         _mirror(collection, owner, record, deleted=True)
         record.delete()
         return _answer(op, None, extra={"succeded": True, "success": True, "deleted": True})
@@ -466,7 +503,7 @@ def handle(request, principal: Principal, route: spec.Route, op: spec.SpecOp, va
                     "followers": [f for f in record.data.get("followers") or [] if f not in gone],
                 }
                 record.save()
-            _emit(shape, owner, record)
+            _emit(op, owner, record)
         return _answer(op, record, extra={"succeded": True, "success": True})
     if kind == "find":
         value = values.get(shape.key if shape.key != "key" else "key_name", "")

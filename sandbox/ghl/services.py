@@ -233,6 +233,7 @@ def create_contact(location: SandboxLocation, clean: dict) -> SandboxContact:
 
 
 def update_contact(contact: SandboxContact, clean: dict) -> SandboxContact:
+    dnd_before = (contact.dnd, dict(contact.dnd_settings or {}))
     tags_changed = _apply(contact, clean)
     contact.date_updated = now_ms()
     contact.save()
@@ -241,6 +242,10 @@ def update_contact(contact: SandboxContact, clean: dict) -> SandboxContact:
         webhooks.emit("ContactUpdate", contact_event(contact), contact.location_id)
     if tags_changed:
         webhooks.emit("ContactTagUpdate", contact_event(contact), contact.location_id)
+    if (contact.dnd, dict(contact.dnd_settings or {})) != dnd_before:
+        # ContactDndUpdate.json: the contact event plus its dndSettings.
+        event = {**contact_event(contact), "dndSettings": contact.dnd_settings or {}}
+        webhooks.emit("ContactDndUpdate", event, contact.location_id)
     return contact
 
 

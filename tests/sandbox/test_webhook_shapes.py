@@ -187,3 +187,72 @@ def test_ui_adds_edits_and_deletes_an_appointment(client, seeded, receiver):
     ]
     assert all(e["appointment"]["id"] == row.id for e in events)
     assert events[1]["appointment"]["appointmentStatus"] == "cancelled"
+
+
+def test_dnd_opportunity_and_inbound_message_webhooks_have_the_example_shape(api, seeded, receiver):
+    from sandbox.ghl.control import mint_pit as mint
+    from sandbox.models import SandboxRecord, SandboxUser
+
+    contact = SandboxContact.objects.filter(location=seeded).first()
+    api(
+        "PUT",
+        f"/contacts/{contact.id}",
+        {"dnd": True, "dndSettings": {"SMS": {"status": "active"}}},
+    )
+    token = mint(
+        seeded.id, "opportunities.readonly opportunities.write conversations/message.write"
+    )[0]
+    pipeline = SandboxRecord.objects.get(
+        location_id=seeded.id, collection="opportunities/pipelines"
+    )
+    stages = pipeline.data["stages"]
+    user = SandboxUser.objects.filter(location=seeded).first()
+    created = api(
+        "POST",
+        "/opportunities/",
+        {
+            "pipelineId": pipeline.record_id,
+            "pipelineStageId": stages[0]["id"],
+            "locationId": seeded.id,
+            "name": "Hooked deal",
+            "status": "open",
+            "contactId": contact.id,
+            "monetaryValue": 40,
+            "assignedTo": user.id,
+            "source": "api",
+        },
+        token=token,
+    )
+    assert created.status_code == 201, created.content
+    opportunity = created.json()["opportunity"]
+    moved = api(
+        "PUT",
+        f"/opportunities/{opportunity['id']}",
+        {"pipelineStageId": stages[1]["id"]},
+        token=token,
+    )
+    assert moved.status_code == 200
+    inbound = api(
+        "POST",
+        "/conversations/messages/inbound",
+        {
+            "type": "SMS",
+            "contactId": contact.id,
+            "conversationId": "c1",
+            "conversationProviderId": "p1",
+            "message": "Hi",
+        },
+        token=token,
+        version="2021-04-15",
+    )
+    assert inbound.status_code == 200, inbound.content
+
+    by_type = {e["type"]: e for e in receiver.events()}
+    assert_shaped_like(by_type["ContactDndUpdate"], "ContactDndUpdate")
+    assert by_type["ContactDndUpdate"]["dnd"] is True
+    for name in ("OpportunityCreate", "OpportunityUpdate", "OpportunityStageUpdate"):
+        assert name in by_type, name
+        assert_shaped_like(by_type[name], name)
+    assert by_type["OpportunityStageUpdate"]["pipelineStageId"] == stages[1]["id"]
+    assert "OpportunityStatusUpdate" not in by_type  # the status did not change
+    assert by_type["InboundMessage"]["conversationId"] == "c1"
