@@ -240,7 +240,7 @@ class PTDistinctionConnector(Connector):
         path = self.inbound_path
         lines: list[tuple[str, str]] = []
         if path:
-            lines.append(("Inbound URL", settings.SITE_URL + path))
+            lines.append(("Inbound URL", format_html("<code>{}</code>", settings.SITE_URL + path)))
             lines.append(
                 (
                     "Paste it in",

@@ -54,7 +54,7 @@ INBOUND_FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("gender", "the client's Gender, if offered", False),
     ("time_zone", "the client's Time Zone, if offered", False),
     ("client_id", "the client's ID, if offered (kept for reference)", False),
-    ("delivery_id", "optional: a unique value per delivery, e.g. Zapier's “Zap Meta ID”", False),
+    ("delivery_id", "optional: a value unique to each delivery, if you have one", False),
 )
 EXTRA_FIELDS: dict[str, str] = {
     "group": "the Group's name (Client Added to Group)",
