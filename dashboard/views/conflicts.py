@@ -104,7 +104,9 @@ def index(request: HttpRequest) -> HttpResponse:
     for conflict in rows:
         _labels(conflict)
     groups = list(
-        Conflict.objects.filter(workspace=workspace, status=ConflictStatus.OPEN)
+        Conflict.objects.filter(
+            workspace=workspace, status=ConflictStatus.OPEN, resolution_run__isnull=True
+        )
         .order_by()
         .values("integration__code", "integration__name", "field")
         .annotate(count=Count("id"))

@@ -301,3 +301,14 @@ def test_conflicts_alert_opens_and_recovers(queue, settings):
     evaluate.evaluate_workspace(rule.workspace_id, sent.append)
     incident.refresh_from_db()
     assert incident.resolved is not None and incident.notifications.count() == 2
+
+
+def test_replay_page_roles(viewer, outsider, operator, queue):
+    flow = queue["runs"][0].flow
+    url = f"/flows/{flow.code}/replay/"
+    assert client_for(viewer).get(url).status_code == 403
+    assert client_for(viewer).post(url).status_code == 403
+    assert client_for(outsider).get(url).status_code == 404
+    assert client_for(outsider).post(url).status_code == 404
+    page = client_for(operator).get(url, {"limit": "0"})
+    assert page.status_code == 200 and "No failure to replay" in page.text
