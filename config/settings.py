@@ -425,6 +425,12 @@ PRUNE_BATCH_SIZE = env_int("PRUNE_BATCH_SIZE", 1000)
 CELERY_BEAT_SCHEDULE.update(
     {"prune-history": {"task": "integrations.tasks.prune_history", "schedule": 86400.0}}
 )
+# Connection health checks (integrations/checks.py): each connection's test call once per
+# CONNECTION_CHECK_MINUTES, through the app's shared rate budget; a failed check alerts.
+CONNECTION_CHECK_MINUTES = float(env_str("CONNECTION_CHECK_MINUTES", "15"))
+CELERY_BEAT_SCHEDULE.update(
+    {"check-connections": {"task": "integrations.tasks.check_connections", "schedule": 60.0}}
+)
 # /readyz: beat sends a heartbeat a worker stamps; older than a minute means not ready.
 CELERY_BEAT_SCHEDULE.update(
     {"beat-heartbeat": {"task": "integrations.tasks.beat_heartbeat", "schedule": 20.0}}

@@ -197,3 +197,21 @@ def queue_retry_batch(batch_id: int) -> int:
     from integrations import retrying
 
     return retrying.queue(batch_id)
+
+
+@shared_task(ignore_result=True)
+def check_connections() -> int:
+    """Periodic: queue a health check of each connection due one, spread over a minute."""
+    from integrations import checks
+
+    ids = checks.due()
+    for n, pk in enumerate(ids):
+        check_connection_health.apply_async(args=[pk], countdown=60.0 * n / max(1, len(ids)))
+    return len(ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def check_connection_health(connection_id: int) -> None:
+    from integrations import checks
+
+    checks.check(connection_id, evaluate_workspace_alerts.delay)

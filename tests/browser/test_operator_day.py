@@ -293,3 +293,39 @@ def test_the_mapping_editor_offers_value_maps_and_a_field_picker(  # type: ignor
     assert rule["source"] == "trigger.owner.name"
     assert rule["transforms"] == [{"name": "value_map", "map": {"Oda": "Owner: Oda"}}]
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_connection_health_checks_show_and_alert(page, live_server, flow, ghl_sandbox):  # type: ignore[no-untyped-def]
+    import requests
+
+    from integrations import tasks
+    from tests.connectors.conftest import pit_connection
+
+    workspace = flow.integration.workspace
+    ghl = pit_connection(workspace)
+    AlertRule.objects.create(
+        workspace=workspace,
+        kind=AlertRule.Kind.CONNECTION_CHECK,
+        channel="email",
+        target="ops@example.com",
+    )
+    faults = live_server.url + "/sandbox/ghl/_control/faults"
+    requests.post(faults, json={"error_rate": 1}, timeout=10)
+    try:
+        assert tasks.check_connections() >= 1  # the beat task
+    finally:
+        requests.post(faults, json={"error_rate": 0}, timeout=10)
+    log_in(page, live_server.url)
+    page.click("nav >> text=Connections")
+    card = page.locator(f"#conn-{ghl.code}")
+    assert "✗" in card.inner_text()
+    page.click("nav >> text=Alerts")
+    page.wait_for_selector("#alerts-log >> text=Health check of")
+    shots(page, "08-health-check-alert")
+    tasks.check_connection_health(ghl.pk)  # the next check passes: recovered
+    page.click("nav >> text=Connections")
+    assert "✓" in page.locator(f"#conn-{ghl.code}").inner_text()
+    shots(page, "09-connections-checked")
+    page.click("nav >> text=Alerts")
+    page.wait_for_selector("#alerts-log .kind-recovered")
+    assert page.console_errors == []  # type: ignore[attr-defined]
