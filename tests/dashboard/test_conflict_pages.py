@@ -312,3 +312,55 @@ def test_replay_page_roles(viewer, outsider, operator, queue):
     assert client_for(outsider).post(url).status_code == 404
     page = client_for(operator).get(url, {"limit": "0"})
     assert page.status_code == 200 and "No failure to replay" in page.text
+
+
+def test_sync_health_counts_and_lists(operator, queue):
+    from integrations.models import RunEvent
+    from integrations.sync import synchealth
+
+    workspace = queue["link"].workspace
+    flow = queue["runs"][0].flow
+    fine = RecordLink.objects.create(
+        workspace=workspace,
+        object_type="contact",
+        left=queue["ghl"],
+        left_record="ghl-ok",
+        right=queue["app"],
+        right_record="ya_ok",
+        label="Fine Person",
+    )
+    RecordLink.objects.create(
+        workspace=workspace,
+        object_type="contact",
+        left=queue["ghl"],
+        left_record="ghl-bad",
+        right=queue["app"],
+        right_record="ya_bad",
+        label="Failing Person",
+    )
+    Run.objects.create(
+        workspace=workspace, flow=flow, status=RunStatus.FAILED, record_id="ghl-bad", error="x"
+    )
+    excluded = Run.objects.create(
+        workspace=workspace, flow=flow, status=RunStatus.SKIPPED, record_id="ghl-filtered"
+    )
+    RunEvent.objects.create(run=excluded, message="push: its condition (trigger.vip) is not met")
+    assert synchealth.counts(queue["integration"]) == {
+        "in_sync": 1,
+        "in_conflict": 1,
+        "failing": 1,
+        "excluded": 1,
+    }
+    client = client_for(operator)
+    code = queue["integration"].code
+    in_sync = client.get("/records/", {"integration": str(code), "state": "in_sync"}).text
+    assert f"/records/{fine.pk}/" in in_sync and "Failing Person" not in in_sync
+    failing = client.get("/records/", {"integration": str(code), "state": "failing"}).text
+    assert "Failing Person" in failing and "Fine Person" not in failing
+    filtered = client.get("/records/", {"integration": str(code), "state": "excluded"}).text
+    assert str(excluded.code) in filtered
+    overview = client.get("/").text
+    assert "1 in sync" in overview and "1 failing" in overview and "1 excluded" in overview
+    # The record page is reachable from the run detail.
+    detail = client.get(f"/runs/{queue['runs'][0].code}/").text
+    assert f"/records/{queue['link'].pk}/" in detail
