@@ -5,8 +5,8 @@ carry a client known by email: a client added becomes a HighLevel contact (upser
 email); one added to a group or signed up to a package becomes the same upsert plus a tag
 ("ptd group: …", "ptd package: …"), added, never replacing the contact's other tags. A
 HighLevel contact created or tagged with "pt-distinction" is sent to PT Distinction's "Add
-Client" through the operator's Catch Hook; a changed contact is sent again only when a
-mapped field changed (and PT Distinction's Add Client does nothing for an email it has).
+Client" through the operator's Catch Hook, once: Add Client does nothing for an email PT
+Distinction has, so a contact already sent is not sent again (no Zapier task spent).
 """
 
 from __future__ import annotations

@@ -124,6 +124,7 @@ def test_add_client_posts_the_fields_to_the_catch_hook(conn, live_server):
         "id": "ada@example.com",
         "email": "ada@example.com",
         "request_id": row["request_id"],
+        "sent": True,
     }
 
 
@@ -202,3 +203,11 @@ def test_sample_is_the_last_delivery_or_says_how_to_get_one(conn, live_server):
     assert sent["status_code"] == 200
     record, where = conn.connector.sample("contact")
     assert record["email"] == "s@x.io" and "last delivery" in where
+
+
+def test_a_client_it_has_already_is_not_sent_again(conn, live_server):
+    """An update (the engine names the client) spends no Zapier task: Add Client would do
+    nothing for a known email, and nothing else can change a client."""
+    answer = conn.connector.call(ADD_CLIENT, body={"first_name": "Ada"}, email="Ada@x.io")
+    assert answer == {"id": "ada@x.io", "email": "ada@x.io", "request_id": "", "sent": False}
+    assert caught(live_server) == []

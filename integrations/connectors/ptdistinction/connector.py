@@ -288,8 +288,15 @@ class PTDistinctionConnector(Connector):
     @sensitive_variables()
     def call(self, operation_id: str, *, body: Any = None, **params: Any) -> Any:
         """Add Client: POST our fields to the Catch Hook. Returns the client's id (its
-        email: PT Distinction knows clients by email) and Zapier's request id."""
+        email: PT Distinction knows clients by email) and Zapier's request id.
+
+        Called for a client it has already (the engine names it: `email=`, an update), it
+        sends nothing: Add Client does nothing for a known email and nothing else can
+        change a client, so a call would only spend a Zapier task."""
         self.catalog[operation_id]  # unknown operations fail clearly
+        known = str(params.get("email") or "").strip().lower()
+        if known:
+            return {"id": known, "email": known, "request_id": "", "sent": False}
         url = self.hook_url
         if not url:
             raise ConnectorError(
@@ -320,6 +327,7 @@ class PTDistinctionConnector(Connector):
             "id": fields["email"],
             "email": fields["email"],
             "request_id": str(answer.get("request_id") or answer.get("id") or ""),
+            "sent": True,
         }
 
 
