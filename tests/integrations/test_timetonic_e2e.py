@@ -183,6 +183,11 @@ def test_contacts_and_tasks_go_both_ways(world):
         what="the task done in TimeTonic",
     )
     assert done["Status"] == "done"
+    # Every run of the way ended well: echoes of our own writes were skipped, none failed.
+    ended = wait_for(lambda: settled(flow__integration=world["integration"]), what="all runs")
+    failed = [(r.flow.name, r.event_type, r.error) for r in ended if r.status == "failed"]
+    assert failed == []
+    assert "echo" in " ".join(m for r in ended for m in r.events.values_list("message", flat=True))
 
 
 def test_bad_inputs_are_clear_run_errors_and_nothing_is_lost(world):
