@@ -326,7 +326,17 @@ def mark_deleted(side: Side, run: Run) -> None:
 
 
 def remember(link: RecordLink, name: str, value: Any) -> None:
-    """Keep a value both sides agreed on at this sync (e.g. the tag set), by name."""
-    values = {**(link.synced_values or {}), name: value}
-    RecordLink.objects.filter(pk=link.pk).update(synced_values=values)
+    """Keep a value both sides agreed on at this sync (e.g. the tag set), by name.
+
+    Merged into the row as it is now: a run of the other direction may have saved its
+    field state meanwhile (fields.save_state), and that must not be lost."""
+    with transaction.atomic():
+        current = (
+            RecordLink.objects.select_for_update()
+            .filter(pk=link.pk)
+            .values_list("synced_values", flat=True)
+            .first()
+        )
+        values = {**(current or {}), name: value}
+        RecordLink.objects.filter(pk=link.pk).update(synced_values=values)
     link.synced_values = values
