@@ -14,6 +14,8 @@ each page's runs as it comes, so any number of records is read, never in a web r
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from datetime import timedelta
 
@@ -57,6 +59,18 @@ def due_flows() -> list[int]:
     )
 
 
+def poll_key(record: dict) -> str:
+    """A polled record's run key: its id and change time, or, when the app gives no
+    change time (pipelines, users, blogs…), a hash of its content, so a record runs once
+    when it is new and once more each time it changes."""
+    record_id = record.get("id") or record.get("_id")
+    changed = record.get("dateUpdated") or record.get("updated_at") or record.get("updatedAt")
+    if not changed:
+        text = json.dumps(record, sort_keys=True, default=str)
+        changed = "h" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"poll:{record_id}:{changed}"
+
+
 def poll(flow_id: int) -> int:
     """Poll one flow; returns how many runs were queued."""
     try:
@@ -93,13 +107,12 @@ def _poll(flow_id: int) -> int:
         for page, after in flow.source.connector.poll_pages(config, cursor.value):
             with transaction.atomic():
                 for record in page:
-                    changed = record.get("dateUpdated") or record.get("updated_at") or ""
                     run = create_run(
                         flow,
                         record,
                         trigger="poll",
                         event_type="poll",
-                        dedupe_key=f"poll:{record.get('id')}:{changed}",
+                        dedupe_key=poll_key(record),
                     )
                     queued += run is not None
             value = after

@@ -202,7 +202,7 @@ def test_malformed_json_with_valid_signature_is_400(client, ghl_conn):
 
 @pytest.mark.django_db
 def test_unknown_type_is_ignored(client, ghl_conn):
-    body = raw(event("OpportunityCreate"))
+    body = raw(event("InvoiceCreate"))  # not an event any flow can take
     resp = post(client, body, {"x-ghl-signature": ed_sign(body)})
     assert resp.status_code == 200
     assert resp.json()["status"] == "ignored"

@@ -347,7 +347,7 @@ class GHLConnector(GHLAuth, GHLReading, Connector):
             )
         for param in op.params:
             value = params.get(param.name)
-            if value is None and param.name == "locationId":
+            if value is None and param.name in ("locationId", "location_id"):
                 value = self.connection.account_id
             if value is None:
                 if param.required:

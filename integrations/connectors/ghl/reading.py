@@ -9,6 +9,10 @@ from typing import Any, ClassVar
 
 from integrations.connectors.base import ConnectorError, ErrorKind, Operation
 
+PAGED = ("startAfterId", "lastMessageId", "skip", "offset", "page")
+# Query parameters the connector fills itself (the connection's location).
+AUTO_PARAMS = {"locationId", "location_id"}
+
 
 class GHLReading:
     # Supplied by GHLConnector.
@@ -19,8 +23,11 @@ class GHLReading:
     list_operation: ClassVar[str]
 
     def iterate(self, operation_id: str, *, page_size: int = 100, **params: Any) -> Any:
-        """Yield every record of a paginated list operation."""
+        """Yield every record of a list operation, page by page as the spec pages it:
+        searchAfter (body), startAfterId / lastMessageId (the last id), skip / offset (a
+        count), page (a number); one call when it has no paging."""
         op = self.catalog[operation_id]
+        names = {p.name for p in op.params}
         if op.pagination == "searchAfter":
             body = dict(params.pop("body", None) or {})
             body.setdefault("pageLimit", page_size)
@@ -31,28 +38,48 @@ class GHLReading:
                 if len(items) < body["pageLimit"] or not items[-1].get("searchAfter"):
                     return
                 body["searchAfter"] = items[-1]["searchAfter"]
-        elif op.pagination == "startAfterId":
-            params.setdefault("limit", page_size)
-            while True:
-                data = self.call(operation_id, **params)
-                items = data.get(op.envelope or "contacts") or []
-                yield from items
-                if len(items) < params["limit"]:
-                    return
-                params["startAfterId"] = items[-1]["id"]
-        elif op.pagination == "skip":
-            params.setdefault("limit", page_size)
-            skip = 0
-            while True:
-                data = self.call(operation_id, skip=skip, **params)
-                items = data.get(op.envelope or "contacts") or []
-                yield from items
-                if len(items) < params["limit"]:
-                    return
-                skip += len(items)
-        else:
+        limit_name = "limit" if "limit" in names else ""
+        if limit_name:
+            params.setdefault(limit_name, page_size)
+        size = int(params.get(limit_name) or 0) if limit_name else 0
+        position = 0 if op.pagination in ("skip", "offset") else 1
+        previous: list[Any] | None = None
+        for _ in range(10_000):  # a list that never ends is an app's bug, not a loop here
+            if op.pagination in ("skip", "offset"):
+                params[op.pagination] = position
+            elif op.pagination == "page":
+                params["page"] = position
             data = self.call(operation_id, **params)
-            yield from (data.get(op.envelope) or []) if op.envelope else [data]
+            items = self.records_of(op, data)
+            if items == previous:  # the app ignored the paging parameter
+                return
+            yield from items
+            if not size or len(items) < size or op.pagination not in PAGED:
+                return
+            previous = items
+            if op.pagination in ("startAfterId", "lastMessageId"):
+                last = items[-1] if isinstance(items[-1], dict) else {}
+                if not last.get("id"):
+                    return
+                params[op.pagination] = last["id"]
+            elif op.pagination in ("skip", "offset"):
+                position += len(items)
+            else:
+                position += 1
+
+    @staticmethod
+    def records_of(op: Operation, data: Any) -> list[Any]:
+        """The records of an answer: its envelope's list (or one record), else the body."""
+        if isinstance(data, list):
+            return data
+        if not isinstance(data, dict):
+            return []
+        if op.envelope:
+            value = data.get(op.envelope)
+            if isinstance(value, list):
+                return value
+            return [value] if isinstance(value, dict) else []
+        return [data]
 
     # One record by id, per object type: (operation, id parameter, parent parameter).
     record_getters: ClassVar[dict[str, tuple[str, str, str]]] = {
@@ -87,33 +114,30 @@ class GHLReading:
         return record if isinstance(record, dict) else None
 
     def _pollable(self, trigger_config: dict[str, Any]) -> Operation:
-        """The chosen list operation, or a clear error when it cannot be polled."""
+        """The chosen trigger operation, or a clear error when it cannot be polled."""
         op = self.catalog[trigger_config.get("operation") or self.list_operation]
         what = trigger_config.get("object") or "contact"
+        given = trigger_config.get("params") or {}
         hint = (
-            "Poll “Search Contacts” (search-contacts-advanced), or use HighLevel's webhooks "
-            "for this kind of record."
+            "Choose one of HighLevel's triggers (a list or get operation) and give the "
+            "parameters it needs, or use HighLevel's webhooks for this kind of record."
         )
+        missing = [
+            p.name
+            for p in op.params
+            if p.required
+            and p.name not in AUTO_PARAMS
+            and p.name not in given
+            and p.name not in ("limit", *PAGED)  # the paging fills them
+        ]
         if op.role != "trigger":
             reason = "it is an action, not a list of records"
-        elif any(p.required and p.name != "locationId" and p.location == "path" for p in op.params):
-            needs = ", ".join(op.path_params)
-            reason = f"it reads the records of one {needs.removesuffix('Id')} ({needs})"
-        elif op.envelope != "contacts" or not op.pagination:
-            reason = "it does not list the location's records page by page"
-        elif what != "contact":
+        elif missing:
+            reason = f"it needs {', '.join(missing)} in the trigger's parameters"
+        elif op.envelope == "contacts" and what != "contact":
             reason = f"it lists contacts, and this flow syncs {what}s"
         else:
-            missing = [
-                p.name
-                for p in op.params
-                if p.required
-                and p.name != "locationId"
-                and p.name not in (trigger_config.get("params") or {})
-            ]
-            if not missing:
-                return op
-            reason = f"it needs {', '.join(missing)} in the trigger's parameters"
+            return op
         raise ConnectorError(
             f"“{op.name}” ({op.id}) cannot be polled: {reason}. {hint}",
             permanent=True,
@@ -123,13 +147,14 @@ class GHLReading:
     def poll_pages(
         self, trigger_config: dict[str, Any], cursor: str
     ) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        """Pages of the contacts updated since `cursor` (an ISO dateUpdated), each with the
-        cursor after it, from the operation chosen in the trigger (the search by default).
+        """Pages of the records of the trigger's operation changed since `cursor`, each
+        with the cursor after it (the search by default).
 
-        The search is sorted by dateUpdated, oldest first, with `gte`: two contacts can share
-        a timestamp, and the runs they make are deduplicated by (id, dateUpdated), so
-        re-reading the boundary costs nothing. The plain lists are not sorted by date: they
-        are filtered here and the cursor is the newest dateUpdated seen.
+        The contacts search is sorted by dateUpdated, oldest first, with `gte`. Every other
+        trigger is listed with its own paging; records that carry a modification time
+        (dateUpdated, updatedAt…) older than the cursor are left out and the cursor is the
+        newest seen. Records without one are all listed each time: the poller queues a run
+        per (id, content hash), so only new and changed ones run (sync/polling.py).
         """
         op = self._pollable(trigger_config)
         size = min(500, max(1, int(trigger_config.get("page_size") or 200)))
@@ -150,7 +175,9 @@ class GHLReading:
         newest = cursor
         page: list[dict[str, Any]] = []
         for item in items:
-            changed = str(item.get("dateUpdated") or "")
+            if not isinstance(item, dict):
+                continue
+            changed = modified(item)
             if cursor and changed and changed < cursor:
                 continue
             newest = max(newest, changed)
@@ -171,7 +198,7 @@ class GHLReading:
             new_cursor = after
             if limit and len(records) >= limit:
                 records = records[:limit]
-                new_cursor = max(cursor, str(records[-1].get("dateUpdated") or ""))
+                new_cursor = max(cursor, modified(records[-1]))
                 break
         return records, new_cursor
 
@@ -200,3 +227,14 @@ class GHLReading:
                     f"A {object_type} of {where} in {conn}.",
                 )
         return None, f"None of the first contacts of {conn} has a {object_type}."
+
+
+MODIFIED = ("dateUpdated", "updatedAt", "lastUpdated", "dateAdded", "createdAt")
+
+
+def modified(record: dict[str, Any]) -> str:
+    """A record's modification time as the app wrote it ("" when it has none)."""
+    for key in MODIFIED[:3]:
+        if record.get(key):
+            return str(record[key])
+    return ""
