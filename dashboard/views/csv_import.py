@@ -15,11 +15,13 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from dashboard.access import get_connection, workspace_view
 from integrations.connectors.base import ConnectorError
+from integrations.connectors.rest import manage
 from integrations.csvio import columns as cols
 from integrations.csvio import exports, imports
 from integrations.csvio.parse import CSVError, max_bytes
@@ -154,6 +156,22 @@ def _targets(target: Connection) -> list[tuple[str, str]]:
     return cols.target_choices(custom)
 
 
+@sensitive_variables()
+def _inbound(request: HttpRequest, connection: Connection) -> dict[str, Any]:
+    """The inbound URL of an app that takes X-Webhook-Secret posts, and its secret: in full
+    once, to someone who may manage the connection; masked after that."""
+    connector = connection.connector
+    if connector.inbound_auth != "header_secret" or not connector.inbound_path:
+        return {}
+    fresh = manage.take_unseen_secret(connection) if request.membership.can("manage") else ""  # type: ignore[attr-defined]
+    secret = str(connection.credentials.get("webhook_secret") or "")
+    return {
+        "inbound_url": request.build_absolute_uri(connector.inbound_path),
+        "fresh_secret": fresh,
+        "masked_secret": manage.mask(secret),
+    }
+
+
 # --- views -----------------------------------------------------------------------------
 @require_GET
 @workspace_view("view")
@@ -164,10 +182,11 @@ def index(request: HttpRequest, code: UUID) -> HttpResponse:
         workspace=request.workspace,  # type: ignore[attr-defined]
         source=connection,
     ).select_related("target")[:20]
-    return render(
+    response = render(
         request,
         "dashboard/csv_index.html",
         {
+            **_inbound(request, connection),
             "connection": connection,
             "objects": type(connection.connector).csv_objects,
             "upload": UploadForm(connection, ghl),
@@ -177,6 +196,8 @@ def index(request: HttpRequest, code: UUID) -> HttpResponse:
             "title": f"CSV files for {connection}",
         },
     )
+    response["Cache-Control"] = "no-store"  # the page may carry a secret shown once
+    return response
 
 
 @require_POST

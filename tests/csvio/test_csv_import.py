@@ -204,3 +204,19 @@ def test_it_checks_ownership_and_roles(world, client, outsider, viewer, operator
     client.force_login(world["owner"])
     assert client.get(reverse("dashboard:csv_index", args=[world["ghl"].code])).status_code == 404
     check_a_mapping_without_email_or_phone_is_refused_on_the_page(world, client, batch)
+
+
+def test_the_inbound_secret_is_shown_once_to_a_manager(workspace, owner, viewer, client):
+    conn = Connection(workspace=workspace, kind="timetopet", auth_method="feed", label="TTP")
+    conn.connector.configure({"feed_url": "webcal://feeds.example.invalid/company/abc.ics"})
+    conn.save()
+    assert conn.credentials["feed_url"].startswith("https://feeds.example.invalid/")
+    secret = conn.credentials["webhook_secret"]
+    url = reverse("dashboard:csv_index", args=[conn.code])
+    client.force_login(viewer)
+    page = client.get(url).content.decode()
+    assert conn.connector.inbound_path in page and secret not in page
+    client.force_login(owner)
+    first = client.get(url)
+    assert secret in first.content.decode() and first["Cache-Control"] == "no-store"
+    assert secret not in client.get(url).content.decode()  # shown once

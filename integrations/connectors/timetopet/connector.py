@@ -209,13 +209,11 @@ class TimeToPetConnector(Connector):
             raise _validation(
                 f"unknown time zone {zone!r} (use a name like Europe/London)"
             ) from exc
-        conn.credentials = {
-            "feed_url": url,
-            "staff_feeds": staff,
-            "webhook_secret": old.get("webhook_secret")
-            or "whsec_" + secrets_module.token_urlsafe(32),
-        }
+        secret = old.get("webhook_secret") or "whsec_" + secrets_module.token_urlsafe(32)
+        conn.credentials = {"feed_url": url, "staff_feeds": staff, "webhook_secret": secret}
         config = dict(conn.config or {})
+        if secret != old.get("webhook_secret"):
+            config["webhook_secret_unseen"] = True  # shown once on the connection's CSV page
         config.update(
             {
                 "interval_minutes": interval,
