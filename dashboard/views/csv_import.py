@@ -122,6 +122,10 @@ class MappingForm(forms.Form):
         ]
 
 
+class ResumeForm(forms.Form):
+    resume = forms.BooleanField(required=True)
+
+
 # --- helpers ---------------------------------------------------------------------------
 def _csv_connection(request: HttpRequest, code: UUID) -> Connection:
     connection = get_connection(request, code)
@@ -276,7 +280,17 @@ def batch(request: HttpRequest, code: UUID) -> HttpResponse:
                 messages.success(request, f"Import of {found.total} rows started.")
                 return redirect("dashboard:csv_batch", found.code)
     elif request.method == "POST":
-        return HttpResponse("this batch has started already", status=409)
+        resume = ResumeForm(request.POST)
+        if not resume.is_valid():
+            return HttpResponse("this batch has started already", status=409)
+        if not request.membership.can("manage"):  # type: ignore[attr-defined]
+            return HttpResponse("your role may not resume imports", status=403)
+        try:
+            pending = imports.resume(found)
+        except ValueError as exc:
+            return HttpResponse(str(exc), status=409)
+        messages.success(request, f"Sent the {pending} pending rows to the workers again.")
+        return redirect("dashboard:csv_batch", found.code)
     preview = list(found.rows.order_by("line")[:PREVIEW_ROWS]) if draft else []
     return render(
         request,

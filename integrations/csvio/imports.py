@@ -90,6 +90,28 @@ def start(batch: ImportBatch, choices: list[cols.Choice]) -> None:
     transaction.on_commit(lambda: _send(batch.pk, chunks))
 
 
+def resume(batch: ImportBatch) -> int:
+    """Send the chunks of the rows still pending again (a task lost with a broker that was
+    down); rows written already are not written twice. Returns how many rows are pending."""
+    if batch.kind != ImportBatch.Kind.IMPORT or batch.status not in (
+        ImportBatch.Status.QUEUED,
+        ImportBatch.Status.RUNNING,
+    ):
+        raise ValueError("only an import that has started and not finished can be resumed")
+    lines = list(
+        batch.rows.filter(status=ImportRow.Status.PENDING)
+        .order_by("line")
+        .values_list("line", flat=True)
+    )
+    chunks = [
+        (lines[i], lines[min(i + CHUNK, len(lines)) - 1]) for i in range(0, len(lines), CHUNK)
+    ]
+    transaction.on_commit(lambda: _send(batch.pk, chunks))
+    if not lines:
+        refresh_counts(batch.pk)
+    return len(lines)
+
+
 def _send(batch_id: int, chunks: list[tuple[int, int]]) -> None:
     from integrations.tasks import csv_import_chunk
 

@@ -156,6 +156,42 @@ def test_the_pages_take_a_file_from_upload_to_report(world, client):
     assert report["Content-Type"].startswith("text/csv")
     assert report.content.decode().count("created contact") == 24
     assert client.post(answer["Location"], form).status_code == 409  # started already
+    assert client.post(answer["Location"], {"resume": "1"}).status_code == 409  # finished
+
+
+def test_a_stalled_import_resumes_its_pending_rows_only(world, client, settings):
+    batch = imports.create_batch(
+        world["ttp"].workspace,
+        world["owner"],
+        world["ttp"],
+        world["ghl"],
+        "client",
+        "c.csv",
+        world["csv"],
+    )
+    obj = imports.csv_object(world["ttp"], "client")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from config.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = False
+    sent: list = []
+    from integrations.csvio import imports as module
+
+    original = module._send
+    module._send = lambda batch_id, chunks: sent.append(chunks)  # the broker was down
+    try:
+        imports.start(batch, cols.suggest(imports.batch_columns(batch), obj))
+    finally:
+        module._send = original
+        celery_app.conf.task_always_eager = True
+    batch.refresh_from_db()
+    assert sent and batch.status == ImportBatch.Status.QUEUED and batch.processed == 0
+    client.force_login(world["owner"])
+    url = reverse("dashboard:csv_batch", args=[batch.code])
+    assert b"Resume" in client.get(url).content
+    assert client.post(url, {"resume": "1"}).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE and batch.created_count == 24
 
 
 def check_a_mapping_without_email_or_phone_is_refused_on_the_page(world, client, batch):
