@@ -157,7 +157,7 @@ def operations(connection: Connection, role: str, query: str = "") -> dict[str, 
     words = query.lower().split()
     grouped: dict[str, list[Operation]] = {}
     for op in connection.connector.catalog:
-        if op.role != role or op.deprecated:
+        if op.role != role:
             continue
         text = f"{op.id} {op.name} {op.category} {op.description}".lower()
         if all(w in text for w in words):

@@ -281,13 +281,28 @@ class TargetField:
 def target_fields(target: Connection, op: Operation | None, object_type: str) -> list[TargetField]:
     """Fields the action writes; required ones from the catalog's body_required."""
     required = [f for f in (op.body_required if op else ()) if f != "locationId"]
-    names = list(dict.fromkeys([*required, *target.connector.record_fields.get(object_type, ())]))
+    # The body fields the spec declares (GHL), after the record's usual ones.
+    body = {f.name: f for f in (op.body_fields if op else ()) if f.name != "locationId"}
+    names = list(
+        dict.fromkeys([*required, *target.connector.record_fields.get(object_type, ()), *body])
+    )
     hints = target.connector.required_hints
-    fields = [TargetField(n, n in required, hints.get(n, "")) for n in names]
+    fields = [
+        TargetField(n, n in required, hints.get(n, "") or _spec_note(body.get(n))) for n in names
+    ]
     # Custom fields of the target app, written as GHL writes them: {id, field_value}.
     for field_id, name in target.connector.custom_field_names(object_type).items():
         fields.append(TargetField(f"customFields[id={field_id}].field_value", False, name))
     return fields
+
+
+def _spec_note(field: Any) -> str:
+    """What the spec says of a body field: its choices (an enum), else its type."""
+    if field is None:
+        return ""
+    if field.choices:
+        return "one of: " + ", ".join(field.choices)
+    return field.type if field.type != "string" else ""
 
 
 @dataclass

@@ -126,8 +126,11 @@ def param_rows(
             row = rows.get(p.name)
             required = p.required and p.location == "path" and p.name not in AUTO_FILLED
             if row is None:
+                described = p.description
+                if getattr(p, "choices", ()):
+                    described = f"{described} (one of: {', '.join(p.choices)})".strip()
                 row = rows[p.name] = ParamRow(
-                    p.name, p.location, required, p.description, fixed=p.name == target_id_param
+                    p.name, p.location, required, described, fixed=p.name == target_id_param
                 )
                 row.fill(stored.get(p.name))
             row.required = row.required or required

@@ -18,6 +18,7 @@ from integrations.models import (
     TriggerKind,
 )
 from integrations.sync import dispatch, mapping
+from integrations.wizard import drafts
 from integrations.wizard.drafts import Sides, WizardError, sides
 
 STEP_FIELDS = (
@@ -43,6 +44,15 @@ def problems(draft: dict[str, Any], s: Sides) -> list[str]:
         for step in flow.get("steps", []):
             for problem in mapping.validate(step.get("mapping") or []):
                 out.append(f"{flow['name']}: {problem}")
+    # A flow needs the union of its operations' scopes; an OAuth connection that was not
+    # granted them would fail every run (PIT scopes are not known to us).
+    for check in drafts.scope_checks(draft, s):
+        if check.missing and check.connection.auth_method == "oauth2":
+            out.append(
+                f"{check.connection}: the flows need {', '.join(check.missing)}, which this "
+                "connection was not granted. Reconnect asking for "
+                f"{'it' if len(check.missing) == 1 else 'them'} (step 2)."
+            )
     return out
 
 

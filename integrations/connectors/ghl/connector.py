@@ -29,6 +29,7 @@ from integrations.connectors.base import (
     Scope,
 )
 from integrations.connectors.ghl.auth import GHLAuth
+from integrations.connectors.ghl.build_catalog import seed_rows
 from integrations.connectors.ghl.reading import GHLReading
 from integrations.connectors.ghl.webhooks import KNOWN_EVENT_TYPES
 
@@ -56,6 +57,12 @@ def load_catalog() -> Catalog:
             catalog.operations[entry["id"]] = Operation(
                 params=params, body_fields=body_fields, **entry
             )
+    # In the seed catalog's order (Contacts, Calendars & Appointments, Opportunities…), so
+    # the wizard groups and lists them as the seeds do.
+    order = {row["name"]: n for n, row in enumerate(seed_rows())}
+    catalog.operations = dict(
+        sorted(catalog.operations.items(), key=lambda item: order.get(item[1].name, len(order)))
+    )
     return catalog
 
 
