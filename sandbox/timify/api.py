@@ -46,9 +46,16 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 def _int(value: Any, default: int) -> int:
     try:
-        return int(value)
+        return max(-(10**6), min(int(value), 10**6))
     except (TypeError, ValueError):
         return default
+
+
+def has_nul(request: HttpRequest) -> bool:
+    """A NUL anywhere (path, query, body, also as a JSON \\u0000 escape): PostgreSQL
+    cannot store it, so it is refused up front."""
+    texts = [request.path, *request.GET.values()]
+    return any("\x00" in t for t in texts) or b"\x00" in request.body or b"\\u0000" in request.body
 
 
 def page_of(request: HttpRequest, rows: QuerySet, shape: Callable[[Any], dict]) -> JsonResponse:
@@ -84,6 +91,8 @@ def token(request: HttpRequest) -> HttpResponse:
         return error(405, "METHOD_NOT_ALLOWED", "use POST with {appid, appsecret}")
     services.ensure_seeded()
     config = TimifyConfig.load()
+    if has_nul(request):
+        return error(400, "VALIDATION_ERROR", "NUL characters are not allowed")
     try:
         body = _body(request)
     except services.Invalid as exc:
@@ -110,6 +119,8 @@ def endpoint(handlers: dict[str, Callable[..., HttpResponse]]) -> Callable:
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
         services.ensure_seeded()
         config = TimifyConfig.load()
+        if has_nul(request):
+            return error(400, "VALIDATION_ERROR", "NUL characters are not allowed")
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
             return error(401, "UNAUTHORIZED", "missing Authorization: Bearer token")

@@ -50,13 +50,15 @@ def apply_config(config: TimifyConfig, data: dict) -> dict[str, str]:
         if key not in FIELDS:
             problems[key] = "unknown field"
         elif key in TEXT_FIELDS:
-            if isinstance(value, str) and 0 < len(value.strip()) <= 200:
+            if isinstance(value, str) and 0 < len(value.strip()) <= 200 and "\x00" not in value:
                 values[key] = value.strip()
             else:
                 problems[key] = "must be a non-empty string (at most 200 characters)"
         elif key == "webhook_url":
-            if isinstance(value, str) and (
-                value == "" or value.startswith(("http://", "https://"))
+            if (
+                isinstance(value, str)
+                and "\x00" not in value
+                and (value == "" or value.startswith(("http://", "https://")))
             ):
                 values[key] = value.strip()[:500]
             else:

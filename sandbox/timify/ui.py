@@ -52,6 +52,8 @@ def _customer_form(data: dict | None = None, initial: dict | None = None) -> for
 def customer_edit(request: HttpRequest, customer_id: str = "") -> HttpResponse:
     services.ensure_seeded()
     customer = None
+    if "\x00" in customer_id:
+        raise Http404("no such record")
     if customer_id:
         customer = TimifyCustomer.objects.filter(pk=customer_id).first()
         if customer is None:
@@ -110,6 +112,8 @@ class AppointmentForm(forms.Form):
 def appointment_edit(request: HttpRequest, appointment_id: str = "") -> HttpResponse:
     services.ensure_seeded()
     appointment = None
+    if "\x00" in appointment_id:
+        raise Http404("no such record")
     if appointment_id:
         appointment = TimifyAppointment.objects.filter(pk=appointment_id).first()
         if appointment is None:

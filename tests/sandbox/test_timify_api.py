@@ -300,3 +300,63 @@ def test_the_browse_page_edits_a_customer_and_moves_an_appointment(timify, clien
     )
     assert moved.status_code == 302
     assert client.get(f"{BASE}/_ui/customers/nope/").status_code == 404
+
+
+NASTY = ["", "-1", "99999999999999999999999", "²", "١٢٣", "a\x00b", "x" * 5000, "<script>"]
+
+
+def test_nasty_values_never_make_a_500(timify, client):
+    ids = field_ids(timify)
+    for value in NASTY:
+        for path, body in [
+            ("/v1/customers", {"customfields": [{"id": ids["email"], "value": value}]}),
+            ("/v1/customers", {"externalId": value, "customfields": value}),
+            ("/v1/appointments", {"title": value, "start_datetime": value, "duration": value}),
+            (
+                "/v1/appointments",
+                {
+                    "title": "x",
+                    "start_datetime": in_days(2),
+                    "customer_id": value,
+                    "resource_ids": [value],
+                    "notes": value,
+                },
+            ),
+            ("/v1/appointments/delete/bulk", {"ids": [value], "has_notify_customers": value}),
+        ]:
+            assert timify.call("POST", path, body).status_code < 500, (path, value)
+        for query in (
+            {"page": value, "limit": value},
+            {"from_date": value, "to_date": value},
+            {"ids": value},
+        ):
+            assert timify.call("GET", "/v1/appointments", **query).status_code < 500, query
+            assert timify.call("GET", "/v1/customers", **query).status_code < 500, query
+        assert timify.call("PATCH", "/v1/customers/x", {"customfields": value}).status_code < 500
+        answer = client.post(
+            BASE + "/v1/auth/token",
+            data={"appid": value, "appsecret": value},
+            content_type="application/json",
+        )
+        assert answer.status_code < 500
+        for page in ("/_ui/customers/new", "/_ui/appointments/new"):
+            form = {
+                "title": value,
+                "start": value,
+                "duration": value,
+                "customer": value,
+                "notes": value,
+                ids["email"]: value,
+                "externalId": value,
+            }
+            assert client.post(BASE + page, form).status_code < 500, (page, value)
+        assert (
+            client.post(
+                BASE + "/_control/subscribe",
+                data={"url": value, "secret": value},
+                content_type="application/json",
+            ).status_code
+            < 500
+        )
+    assert client.get(BASE + "/_ui/customers/a%00b/").status_code == 404
+    assert timify.call("PATCH", "/v1/customers/a%00b", {}).status_code == 400
