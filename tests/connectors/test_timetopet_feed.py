@@ -70,7 +70,7 @@ def test_an_unchanged_feed_is_one_304_and_nothing_new(feed):
 
 def test_moved_cancelled_and_removed_visits_come_back_as_changes(feed):
     base, connector = feed["base"], feed["conn"].connector
-    _, cursor = connector.poll({}, "")
+    initial, cursor = connector.poll({}, "")
     single = "ttp-visit-000-happy-paws@timetopet.sandbox"
     series = "ttp-series-020-happy-paws@timetopet.sandbox"
     control(base, "alter", {"uid": single, "action": "move", "minutes": 90})
@@ -88,6 +88,14 @@ def test_moved_cancelled_and_removed_visits_come_back_as_changes(feed):
     assert len(cancelled) == 3  # the cancelled occurrence, the EXDATE one, the deleted visit
     assert cursor2 != cursor and ConnectorState.objects.filter(connection=feed["conn"]).count() == 2
     assert connector.poll({}, cursor2) == ([], cursor2)
+    # Moved back where it was: a change again, under a new marker (not deduplicated away).
+    control(base, "alter", {"uid": single, "action": "move", "minutes": -90})
+    back, _ = connector.poll({}, cursor2)
+    assert [r["id"] for r in back] == [single]
+    original = next(r for r in initial if r["id"] == single)
+    assert back[0]["start"] == original["start"]
+    assert back[0]["updated_at"].split(".")[0] == original["updated_at"].split(".")[0]
+    assert back[0]["updated_at"] != original["updated_at"]  # so its run is not deduplicated
 
 
 def test_staff_feeds_add_nothing_twice(feed, workspace):

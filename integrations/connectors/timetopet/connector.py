@@ -358,20 +358,19 @@ class TimeToPetConnector(Connector):
             if occurrence_id in present or compact[1] < window_start:
                 continue  # still in another feed, or simply in the past now
             out.append(feed.cancelled_copy(_expand(occurrence_id, compact)))
+        line, number = _next_state(cursor)
+        # The change marker (runs are deduplicated by id and marker) names this poll too: a
+        # visit moved and then moved back is a new change, not a duplicate of the first.
+        out = [{**r, "updated_at": f"{r['updated_at']}.{number}"} for r in out]
         out.sort(key=lambda r: (r["start"], r["id"]))
-        return out, self._save_state(cursor, {"feeds": new_feeds})
+        return out, self._save_state(cursor, line, number, {"feeds": new_feeds})
 
-    def _save_state(self, cursor: str, data: dict[str, Any]) -> str:
+    def _save_state(self, cursor: str, line: str, number: int, data: dict[str, Any]) -> str:
         """Store the state under the next key of this cursor's line; keep only the one the
         stored cursor names and the new one (a poll that fails to store its cursor re-reads
-        from the old one)."""
+        from the old one, and finds the same changes under the same markers)."""
         from integrations.models import ConnectorState
 
-        if cursor.startswith(STATE_PREFIX) and cursor.count(":") == 2:
-            _, line, seq = cursor.split(":")
-            number = int(seq) + 1 if seq.isdigit() else 1
-        else:
-            line, number = uuid.uuid4().hex, 1
         key = f"{STATE_PREFIX}{line}:{number}"
         ConnectorState.objects.update_or_create(
             connection=self.connection, key=key, defaults={"data": data}
@@ -424,6 +423,15 @@ class TimeToPetConnector(Connector):
             permanent=True,
             kind=ErrorKind.VALIDATION,
         )
+
+
+def _next_state(cursor: str) -> tuple[str, int]:
+    """(line, number) of the state a poll from `cursor` writes: feed:<line>:<number>."""
+    if cursor.startswith(STATE_PREFIX) and cursor.count(":") == 2:
+        _, line, seq = cursor.split(":")
+        if seq.isdigit():
+            return line, int(seq) + 1
+    return uuid.uuid4().hex, 1
 
 
 def _compact(record: dict[str, Any]) -> list[Any]:
