@@ -221,14 +221,17 @@ def notes_and_tags(a: Connection, b: Connection, tag: str = BOOKED_TAG) -> list[
             "params": {"contactId": dict(CUSTOMER_REF)},
         }
 
+    notes_flow = _flow(
+        f"TIMIFY appointment notes → HighLevel note [{b}]",
+        "b",
+        ["event.created", "event.updated"],
+        "note",
+        note,
+    )
+    # Its records are TIMIFY appointments: a backfill lists those.
+    notes_flow["trigger_config"]["object"] = "appointment"
     return [
-        _flow(
-            f"TIMIFY appointment notes → HighLevel note [{b}]",
-            "b",
-            ["event.created", "event.updated"],
-            "note",
-            note,
-        ),
+        notes_flow,
         _flow(
             f"TIMIFY appointment booked → HighLevel tag “{tag}” [{b}]",
             "b",
