@@ -46,6 +46,7 @@ def test_conflict_queue_then_record_page(page, live_server, queue):  # type: ign
     page.wait_for_url(base + "/")
     assert page.locator(".sync-health").first.inner_text().count("1 in conflict") == 1
     assert page.locator("#nav-conflicts").inner_text() == "1"
+    snap(page, "overview")
 
     page.click("nav >> text=Conflicts")
     page.wait_for_url("**/conflicts/")
