@@ -5,9 +5,10 @@ cheap query whatever the number of runs.
 The version changes when a run is created (the newest run id), when a run leaves or
 enters an in-flight state (queued, running, retrying counts: a run that finishes leaves
 them, final states never come back), when a failure is retried or dismissed (the open
-failures count, also the navigation's number), when a connection or an integration
-changes (their newest `updated`, their count, pauses and circuit breakers) and, once a
-minute, with the clock (the 24 h window slides and "3 minutes ago" ages).
+failures count, also the navigation's number; so are the open conflicts), when a
+connection or an integration changes (their newest `updated`, their count, pauses and
+circuit breakers) and, once a minute, with the clock (the 24 h window slides and
+"3 minutes ago" ages).
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from typing import Any
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from integrations.models import Connection, Flow, Integration, Run, RunStatus, Workspace
+from integrations.models import (
+    Conflict,
+    ConflictStatus,
+    Connection,
+    Flow,
+    Integration,
+    Run,
+    RunStatus,
+    Workspace,
+)
 
 IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RETRYING)
 
@@ -28,6 +38,7 @@ IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RETRYING)
 class Snapshot:
     version: str
     failures: int  # open failures: failed, not dismissed, not retried
+    conflicts: int = 0  # open conflicts waiting in the queue
 
 
 def _count(qs: QuerySet[Any]) -> Subquery:
@@ -52,6 +63,7 @@ def snapshot(workspace: Workspace) -> Snapshot:
             v_failures=_count(
                 runs.filter(status=RunStatus.FAILED, dismissed=False, retries__isnull=True)
             ),
+            v_conflicts=_count(Conflict.objects.filter(workspace=ws, status=ConflictStatus.OPEN)),
             v_connections=_count(Connection.objects.filter(workspace=ws)),
             v_connections_changed=_newest(Connection.objects.filter(workspace=ws), "updated"),
             v_integrations=_count(Integration.objects.filter(workspace=ws)),
@@ -77,4 +89,4 @@ def snapshot(workspace: Workspace) -> Snapshot:
     minute = int(timezone.now().timestamp() // 60)
     parts = [str(row[key]) for key in sorted(row)] + [str(minute)]
     digest = hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
-    return Snapshot(digest, row["v_failures"] or 0)
+    return Snapshot(digest, row["v_failures"] or 0, row["v_conflicts"] or 0)

@@ -185,3 +185,33 @@ def test_it_needs_a_login_and_valid_input(client, operator):
     client.force_login(operator)
     assert client.get("/live/?v=" + "x" * 200).status_code == 400
     assert client.get("/live/").status_code == 200
+
+
+def test_an_open_conflict_changes_the_version_and_its_count(client, operator, workspace, flow):
+    from integrations.models import Conflict, ConflictStatus, Policy, RecordLink
+
+    client.force_login(operator)
+    before = live.snapshot(workspace)
+    link = RecordLink.objects.create(
+        workspace=workspace,
+        object_type="contact",
+        left=flow.source,
+        left_record="c1",
+        right=flow.source,
+        right_record="c2",
+    )
+    conflict = Conflict.objects.create(
+        workspace=workspace,
+        integration=flow.integration,
+        link=link,
+        field="phone",
+        left_field="phone",
+        right_field="phone",
+        policy=Policy.ASK,
+    )
+    after = live.snapshot(workspace)
+    assert after.conflicts == 1 and after.version != before.version
+    html = client.get(f"/live/?v={before.version}").content.decode()
+    assert re.search(r'id="nav-conflicts" class="nav-count" hx-swap-oob="true"[^>]*>1</span>', html)
+    Conflict.objects.filter(pk=conflict.pk).update(status=ConflictStatus.RESOLVED)
+    assert live.snapshot(workspace).conflicts == 0
