@@ -53,6 +53,12 @@ def record_of(run: Any) -> RecordLink | None:
 
 @register.simple_tag
 def sync_health(integration: Any) -> dict[str, int]:
+    """Counted at most once a minute per integration: the overview re-renders its cards
+    every few seconds while runs arrive, and these counts read links, conflicts and runs."""
+    from django.core.cache import cache
+
     from integrations.sync import synchealth
 
-    return synchealth.counts(integration)
+    return cache.get_or_set(
+        f"synchealth:{integration.pk}", lambda: synchealth.counts(integration), 60
+    )
