@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from dashboard.access import workspace_view
-from integrations.models import Integration, RecordLink, Run
+from integrations.models import AuditEntry, Integration, RecordLink, Run
 from integrations.sync import synchealth
 
 PAGE_SIZE = 50
@@ -109,8 +109,21 @@ def timeline(link: RecordLink) -> list[dict[str, Any]]:
         .distinct()
         .order_by("-created", "-pk")[:TIMELINE]
     }
+    # Who retried: a single retry is audited under the retried run's code.
+    retried = {str(run.retry_of.code): run for run in runs.values() if run.retry_of_id}
+    retried_by = {
+        entry.target: entry.actor
+        for entry in AuditEntry.objects.filter(
+            workspace_id=link.workspace_id, action="run.retried", target__in=list(retried)
+        ).select_related("actor")
+    }
     items = [
-        {"when": run.created, "run": run, "entries": by_run.get(run.pk, [])}
+        {
+            "when": run.created,
+            "run": run,
+            "entries": by_run.get(run.pk, []),
+            "retried_by": retried_by.get(str(run.retry_of.code)) if run.retry_of_id else None,
+        }
         for run in runs.values()
     ]
     items += [

@@ -186,6 +186,19 @@ def test_viewer_sees_the_queue_and_the_record_page(viewer, queue):
     found = client.get("/records/", {"q": "ada@example.com"})
     assert f"/records/{queue['link'].pk}/" in found.text
     assert f"/records/{queue['link'].pk}/" in client.get("/records/", {"q": "ya_c1"}).text
+    from integrations import runs as run_actions
+
+    failed = Run.objects.create(
+        workspace=queue["link"].workspace,
+        flow=queue["runs"][0].flow,
+        status=RunStatus.FAILED,
+        record_id="ghl-c1",
+        payload={"id": "ghl-c1", "email": "ada@example.com"},
+        error="HighLevel timed out",
+    )
+    retry = run_actions.retry(failed, viewer)
+    record = client.get(f"/records/{queue['link'].pk}/").text
+    assert str(retry.code) in record and "retry of" in record and "by viewer" in record
     overview = client.get("/")
     assert "1 in conflict" in overview.text and 'id="nav-conflicts"' in overview.text
 
