@@ -18,8 +18,16 @@ class ConnectorContract:
         assert connector_cls.label and CONNECTORS[connector_cls.kind][0] == connector_cls.label
 
     def test_auth_methods_declared(self, connector_cls: type[Connector]):
+        from integrations.models import AuthMethod
+
         assert connector_cls.auth_methods
-        assert set(connector_cls.auth_methods) <= {"oauth2", "pit", "api_key", "shared_secret"}
+        assert set(connector_cls.auth_methods) <= set(AuthMethod.values)
+        # Every connect form is one of its auth methods, and its fields are well formed.
+        assert set(connector_cls.connect_forms) <= set(connector_cls.auth_methods)
+        for fields in connector_cls.connect_forms.values():
+            names = [f.name for f in fields]
+            assert fields and len(names) == len(set(names))
+            assert all(f.label for f in fields)
 
     def test_default_scopes_are_declared_scopes(self, connector_cls: type[Connector]):
         names = [s.name for s in connector_cls.scopes]

@@ -25,9 +25,7 @@ class TestTimeTonicContract(ConnectorContract):
     def bad_connection(self, tt_base, workspace):  # noqa: F811
         return tt_connection(workspace, tt_base, sesskey="not-a-sesskey")
 
-    def test_auth_methods_declared(self, connector_cls):
-        # TimeTonic connects with a session key or a login (AuthMethod values the base
-        # contract's older list predates).
+    def test_connects_only_through_its_forms(self, connector_cls):
         assert connector_cls.auth_methods
         assert set(connector_cls.auth_methods) <= set(AuthMethod.values)
         assert set(connector_cls.connect_forms) == set(connector_cls.auth_methods)

@@ -38,8 +38,7 @@ class TestTimifyContract(ConnectorContract):
         conn.save()
         return conn
 
-    def test_auth_methods_declared(self, connector_cls: type[Connector]):
-        # The shared contract predates the app-secret method; TIMIFY connects with it.
+    def test_connects_only_through_its_forms(self, connector_cls: type[Connector]):
         assert connector_cls.auth_methods == ("app_secret",)
         assert set(connector_cls.auth_methods) <= set(AuthMethod.values)
         assert set(connector_cls.connect_forms) == {"app_secret"}
