@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET
 
 from dashboard.access import workspace_view
 from dashboard.views.overview import live_context
-from integrations import live
+from integrations import live, stats
 
 
 class LiveForm(forms.Form):
     v = forms.CharField(max_length=40, required=False)
     overview = forms.BooleanField(required=False)
+    range = forms.ChoiceField(choices=[(key, key) for key in stats.RANGES], required=False)
 
 
 @require_GET
@@ -35,5 +36,6 @@ def poll(request: HttpRequest) -> HttpResponse:
     on_overview = form.cleaned_data["overview"]
     context = {"live": snapshot, "live_overview": on_overview, "oob": True}
     if on_overview:
-        context.update(live_context(request.workspace))  # type: ignore[attr-defined]
+        range_key = form.cleaned_data["range"] or "24h"
+        context.update(live_context(request.workspace, range_key))  # type: ignore[attr-defined]
     return render(request, "partials/_live.html", context)

@@ -129,29 +129,24 @@ def _range(request: HttpRequest) -> str:
 @workspace_view("view")
 def index(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
-    range_key = _range(request)
-    buckets, unit = stats.runs_over_time(workspace, range_key)
     return render(
         request,
         "dashboard/overview.html",
-        {
-            "title": "Overview",
-            **live_context(workspace),
-            "live_overview": True,
-            "chart": chart(buckets, unit),
-            "range": range_key,
-            "range_tabs": RANGE_TABS,
-        },
+        {"title": "Overview", **live_context(workspace, _range(request)), "live_overview": True},
     )
 
 
-def live_context(workspace: Any) -> dict[str, Any]:
-    """What the overview's live part (cards and "needs attention") renders; the live poll
-    (dashboard/views/live.py) renders it again when something changed."""
+def live_context(workspace: Any, range_key: str) -> dict[str, Any]:
+    """What the overview's live part (cards, "needs attention", the chart) renders; the
+    live poll (dashboard/views/live.py) renders it again when something changed."""
     items = stats.overview(workspace)
     for item in items:
         item.sparkline = chart(item.buckets, "hour", width=240, height=44, axes=False)  # type: ignore[attr-defined]
+    buckets, unit = stats.runs_over_time(workspace, range_key) if items else ([], "hour")
     return {
+        "chart": chart(buckets, unit),
+        "range": range_key,
+        "range_tabs": RANGE_TABS,
         "items": items,
         "attention": stats.attention(workspace, items),
         "has_connections": workspace.connections.exists(),

@@ -116,6 +116,7 @@ def test_the_overview_updates_itself(page, live_server, flow):  # type: ignore[n
     )
     card = page.locator(f"#integration-{flow.integration.code}")
     assert card.locator(".health").inner_text() == "Degraded"
+    assert "Failed (1)" in page.locator(".chart-card .legend").inner_text()
     shots(page, "01-overview-live")
 
     # Hidden: the page stops polling; visible again: it polls at once.

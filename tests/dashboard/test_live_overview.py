@@ -89,6 +89,7 @@ def test_a_new_failure_changes_the_overview(client, operator, workspace, flow):
     assert re.search(r'id="nav-failures" class="nav-count" hx-swap-oob="true"[^>]*>1</span>', html)
     assert 'id="overview-live" hx-swap-oob="true"' in html
     assert "email is invalid" in html
+    assert "Failed (1)" in html  # the chart comes along
     # Off the overview only the count comes back.
     html = client.get(f"/live/?v={version}").content.decode()
     assert "nav-failures" in html and "overview-live" not in html
@@ -184,6 +185,7 @@ def test_it_needs_a_login_and_valid_input(client, operator):
     assert client.get("/live/").status_code == 302
     client.force_login(operator)
     assert client.get("/live/?v=" + "x" * 200).status_code == 400
+    assert client.get("/live/?overview=1&range=1y").status_code == 400
     assert client.get("/live/").status_code == 200
 
 
