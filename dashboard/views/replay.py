@@ -31,8 +31,9 @@ def replay(request: HttpRequest, code: UUID) -> HttpResponse:
     form = ReplayForm(request.POST if request.method == "POST" else (request.GET or None))
     limit = (form.cleaned_data.get("limit") if form.is_valid() else None) or 20
     runs = actions.failures(flow, limit)
-    if request.method == "POST":
-        made = actions.replay(runs, request.user, flow)
+    if request.method == "POST":  # a run the mapping would still refuse is left as it is
+        fixed = [run for run in runs if actions.preview(run)["ok"]]
+        made = actions.replay(fixed, request.user, flow)
         messages.success(
             request,
             f"{len(made)} failed run{'s' if len(made) != 1 else ''} replayed with the current "

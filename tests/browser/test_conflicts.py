@@ -77,3 +77,57 @@ def test_conflict_queue_then_record_page(page, live_server, queue):  # type: ign
     assert "waiting in the conflict queue" in text
     snap(page, "record")
     assert not page.console_errors  # type: ignore[attr-defined]
+
+
+def test_replay_dry_run_page(page, live_server, queue):  # type: ignore[no-untyped-def]
+    from integrations.models import RunStatus, RunStep
+
+    flow = queue["runs"][0].flow
+    step = flow.steps.get()
+    step.mapping = [
+        {"target": "phone", "source": "trigger.phone", "transforms": [{"name": "e164"}]},
+        {"target": "email", "source": "trigger.email", "required": True},
+    ]
+    step.save()
+    sent = Run.objects.create(
+        workspace=flow.integration.workspace,
+        flow=flow,
+        status=RunStatus.FAILED,
+        record_id="ghl-9",
+        record_label="Grace Hopper",
+        payload={"id": "ghl-9", "phone": "512 555 0100", "email": "grace@example.com"},
+        error="Your App answered 422: phone must be E.164",
+    )
+    RunStep.objects.create(
+        run=sent,
+        step_key="push",
+        method="POST",
+        url="https://app.example/contacts",
+        request_body='{"phone": "512 555 0100"}',
+        response_status=422,
+    )
+    Run.objects.create(
+        workspace=flow.integration.workspace,
+        flow=flow,
+        status=RunStatus.FAILED,
+        record_id="ghl-10",
+        record_label="No Email",
+        payload={"id": "ghl-10", "phone": "+15125550101"},
+        error="email: required",
+    )
+    base = live_server.url
+    page.goto(base + "/")
+    page.fill("input[name=login]", "olga@example.com")
+    page.fill("input[name=password]", "correct horse")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.goto(f"{base}/flows/{flow.code}/replay/?limit=5")
+    assert "1 of 2" in page.locator(".replay-summary").inner_text()
+    fixed = page.locator("section.replay-run.replay-ok")
+    assert "+15125550100" in fixed.inner_text() and "512 555 0100" in fixed.inner_text()
+    assert "would still fail" in page.locator("section.still-failing").inner_text()
+    snap(page, "replay-dry-run")
+    page.click("#replay-confirm")
+    page.wait_for_url("**/runs/**")
+    assert Run.objects.filter(trigger="replay", retry_of=sent).count() == 1
+    assert Run.objects.filter(trigger="replay").count() == 1  # not the one still failing
