@@ -330,3 +330,28 @@ def test_connection_health_checks_show_and_alert(page, live_server, flow, ghl_sa
     page.click("nav >> text=Alerts")
     page.wait_for_selector("#alerts-log .kind-recovered")
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_polling_stops_while_the_tab_is_hidden(page, live_server, flow):  # type: ignore[no-untyped-def]
+    # A fake clock: time moves only when the test says so (no sleeps, no flakes).
+    log_in(page, live_server.url)
+    page.clock.install()
+    page.goto(live_server.url + "/")
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/live/" in r.url else None)
+    with page.expect_response(lambda r: "/live/" in r.url):
+        page.clock.run_for(3500)  # visible: one poll every 3 s
+    assert len(polls) == 1
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    page.clock.run_for(120_000)  # two minutes hidden: no poll at all
+    page.evaluate("fetch('/live/?v=x').then(r => r.status)")  # a round trip to flush
+    assert [u for u in polls if "overview=1" in u] == polls[:1]
+    with page.expect_request(lambda r: "overview=1" in r.url):
+        page.evaluate(
+            "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    assert page.console_errors == []  # type: ignore[attr-defined]
