@@ -116,9 +116,10 @@ def choose(conflicts: QuerySet[Conflict], *, side: str, user: Any, value: Any = 
 
 
 def _flow_for(integration_id: int, link: RecordLink) -> Flow | None:
+    """An enabled flow of the integration syncing this record (a disabled one never runs)."""
     for source, target in ((link.left, link.right), (link.right, link.left)):
         step = side_step(integration_id, link.object_type, source, target)
-        if step is not None:
+        if step is not None and step.flow.enabled:
             return step.flow
     return None
 
