@@ -530,7 +530,12 @@ def seed_store() -> None:
         loc,
         "blogs/categories",
         category_id,
-        {"label": "Oral health", "urlSlug": "oral-health", "canonicalLink": ""},
+        {
+            "label": "Oral health",
+            "name": "Oral health",
+            "urlSlug": "oral-health",
+            "canonicalLink": "",
+        },
     )
     _record(
         loc,

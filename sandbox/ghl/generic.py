@@ -325,7 +325,7 @@ def _answer(
     for name, value in (extra or {}).items():
         if name in (whole.get("properties") or {}):
             body[name] = value
-    return JsonResponse(body, status=status, safe=False)
+    return JsonResponse(spec.fit(doc, whole, body), status=status, safe=False)
 
 
 def _records(owner: str, collection: str):

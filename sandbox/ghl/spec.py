@@ -345,3 +345,43 @@ def envelope(doc: Doc, schema: Any) -> tuple[str | None, str, dict[str, Any]]:
     if not arrays and len(objects) == 1 and len(props) <= 4:
         return objects[0][0], "one", objects[0][1]
     return None, "one", schema
+
+
+def fit(doc: Doc, schema: Any, value: Any, depth: int = 0) -> Any:
+    """`value` with the fields its schema does not declare left out (where the schema
+    lists its properties): GHL answers what its response DTO declares, no more."""
+    schema = doc.merged(schema)
+    if depth > 12 or not schema or "oneOf" in schema or "anyOf" in schema:
+        return value
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [fit(doc, items, v, depth + 1) for v in value] if items else value
+    if not isinstance(value, dict):
+        return value
+    props = schema.get("properties") or {}
+    extra = schema.get("additionalProperties")
+    if not props:
+        return value
+    out = {}
+    required = set(schema.get("required") or [])
+    for key, item in value.items():
+        if key in props:
+            out[key] = fit(doc, props[key], item, depth + 1)
+        elif extra not in (None, False) or key in required:
+            # (a field required but not declared: CategoryResponseDTO's name)
+            out[key] = item
+    return out
+
+
+def fit_response(method: str, path: str, version: str, status: int, body: Any) -> Any:
+    """The body of a hand-written view's answer, fitted to the operation's schema."""
+    found = match(method, path)
+    if found is None:
+        return body
+    op = found[0].for_version(version)
+    response = (op.op.get("responses") or {}).get(str(status))
+    if response is None:
+        return body
+    content = op.doc.resolve(response).get("content") or {}
+    schema = (content.get("application/json") or {}).get("schema")
+    return fit(op.doc, schema, body) if schema is not None else body

@@ -1,5 +1,6 @@
 """The sandbox's webhook payloads have the shape of GHL's published examples
-(shared/reference/ghl/webhook-examples/), record nested under "appointment" included."""
+(vendored: integrations/connectors/ghl/spec/webhook-examples/), record nested under
+"appointment" included."""
 
 from __future__ import annotations
 

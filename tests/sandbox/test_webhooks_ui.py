@@ -204,7 +204,7 @@ def test_sandbox_pit_command(db, client):
         f"{BASE}/contacts/?locationId={data['locationId']}",
         headers={"Authorization": f"Bearer {data['token']}", "Version": "2021-07-28"},
     )
-    assert resp.status_code == 200 and resp.json()["meta"]["total"] == 50
+    assert resp.status_code == 200 and len(resp.json()["contacts"]) == 20
     out = StringIO()
     call_command("sandbox_pit", "--scopes", "contacts.readonly", stdout=out)
     ro = json.loads(out.getvalue())
