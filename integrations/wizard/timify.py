@@ -9,7 +9,8 @@
    appointment adds a HighLevel tag (which can start GHL workflows), a cancelled one removes it.
 
 TIMIFY has no tasks and no notes: HighLevel notes can be carried into the customer's Notes
-field (or another customer field chosen in the map step) instead.
+field (or another customer field chosen in the map step), or, for a new HighLevel
+appointment, into the TIMIFY booking's notes.
 """
 
 from __future__ import annotations
@@ -249,6 +250,38 @@ def notes_and_tags(a: Connection, b: Connection, tag: str = BOOKED_TAG) -> list[
     ]
 
 
+def ghl_appointments_to_timify(a: Connection, b: Connection) -> list[dict[str, Any]]:
+    """New HighLevel appointments are booked in TIMIFY with their notes (TIMIFY's API books
+    and deletes, it does not edit: a later change is refused with a clear error, never
+    booked twice). The start must fall on a 5-minute step; the connection's resource is
+    used."""
+    step = {
+        "key": "book",
+        "operation": "appointment.create",
+        "record_mode": "sync",
+        "source_id_path": "trigger.id",
+        "result_id_path": "id",
+        "target_id_param": "id",
+        "mapping": [
+            {"target": "title", "source": "trigger.title", "default": "HighLevel appointment"},
+            {"target": "start", "source": "trigger.startTime", "required": True},
+            {"target": "end", "source": "trigger.endTime", "required": True},
+            {"target": "notes", "source": "trigger.notes"},
+            {"target": "customer_id", "source": "trigger.contactId", "ref": "contact"},
+        ],
+        "params": {},
+    }
+    return [
+        _flow(
+            f"New HighLevel appointment → TIMIFY booking with its notes [{b}]",
+            "a",
+            ["AppointmentCreate"],
+            "appointment",
+            step,
+        )
+    ]
+
+
 def ghl_notes_to_customer_field(a: Connection, b: Connection) -> list[dict[str, Any]]:
     """TIMIFY has no notes: a HighLevel note is written into the linked customer's Notes
     field (pick another customer field as the target in the map step)."""
@@ -312,6 +345,16 @@ TEMPLATES: dict[str, Template] = {
             "ghl",
             "timify",
             notes_and_tags,
+        ),
+        Template(
+            "timify_ghl_appointments",
+            "New HighLevel appointments → TIMIFY bookings (with notes)",
+            "A new HighLevel appointment is booked in TIMIFY for the linked customer, its notes "
+            "in the appointment's notes. TIMIFY's API cannot edit a booking, so later changes "
+            "are not sent (their runs say so); starts must fall on a 5-minute step.",
+            "ghl",
+            "timify",
+            ghl_appointments_to_timify,
         ),
         Template(
             "timify_ghl_notes_to_field",

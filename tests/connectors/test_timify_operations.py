@@ -136,6 +136,19 @@ def test_a_start_at_7_minutes_past_is_refused_clearly(timify_conn):  # noqa: F81
     assert "minutes must be divisible by 5" in caught.value.message
 
 
+def test_a_booked_appointment_is_never_booked_again_as_an_update(timify_conn):  # noqa: F811
+    body = {"title": "Again", "start": "2031-01-02T10:00:00Z", "duration": 30}
+    with pytest.raises(ConnectorError) as caught:
+        timify_conn.connector.call("appointment.create", body=body, id="a1")
+    assert caught.value.kind == ErrorKind.VALIDATION
+    assert "cannot change a booked appointment" in caught.value.message
+    today = datetime.now(UTC).date()
+    listed = timify_conn.connector.call(
+        "appointment.list", from_date=str(today), to_date=str(today + timedelta(days=365))
+    )
+    assert "Again" not in [a["title"] for a in listed["data"]]
+
+
 def test_appointments_are_read_with_iso_times_and_deleted(timify_conn):  # noqa: F811
     connector = timify_conn.connector
     made = connector.call(

@@ -30,6 +30,7 @@ def test_the_pair_offers_the_three_use_cases_and_the_notes_field():
         "timify_appointments_follow_up",
         "timify_notes_tags",
         "timify_ghl_notes_to_field",
+        "timify_ghl_appointments",
     }
     assert all("timify" not in t.id for t in for_pair("ghl", "rest"))
 

@@ -95,6 +95,7 @@ def world(ghl_sandbox, workspace, settings, tmp_path):
         "base": base,
         "inbound": inbound,
         "integration": integration,
+        "calendar": calendar,
     }
     worker.stop()
     celery_app.conf.task_always_eager = True
@@ -105,6 +106,17 @@ def settled(**filters) -> list[Run]:  # type: ignore[no-untyped-def]
     if not runs.exists() or runs.exclude(status__in=FINISHED).exists():
         return []
     return list(runs.order_by("pk"))
+
+
+def publish_alone(world, build, name: str) -> None:  # type: ignore[no-untyped-def]
+    """One more template, published as its own integration (links are shared)."""
+    ghl, app = world["ghl"], world["app"]
+    integration = Integration.objects.create(workspace=app.workspace, name=name, version=0)
+    flows = build(ghl, app)
+    for n, flow in enumerate(flows, 1):
+        flow["key"] = f"x{n}"
+    draft = {"a": str(ghl.code), "b": str(app.code), "a_kind": "ghl", "b_kind": "timify"}
+    publish.publish(integration, {**draft, "flows": flows}, None)
 
 
 def ghl_contact(ghl, email: str) -> dict | None:  # type: ignore[no-untyped-def]
@@ -151,13 +163,7 @@ def test_customers_flow_both_ways_and_one_without_email_fails_clearly(world):
 
     # TIMIFY has no notes: the template that carries a GHL note into the customer's Notes
     # field (published as its own integration) writes it there.
-    integration = Integration.objects.create(
-        workspace=world["app"].workspace, name="notes into a field", version=0
-    )
-    flows = timify_templates.ghl_notes_to_customer_field(ghl, world["app"])
-    flows[0]["key"] = "n1"
-    draft = {"a": str(ghl.code), "b": str(world["app"].code), "a_kind": "ghl", "b_kind": "timify"}
-    publish.publish(integration, {**draft, "flows": flows}, None)
+    publish_alone(world, timify_templates.ghl_notes_to_customer_field, "notes into a field")
     ghl.connector.call("create-note", contactId=contact["id"], body={"body": "Prefers Anna"})
 
     def notes_field() -> str:
@@ -181,6 +187,7 @@ def test_customers_flow_both_ways_and_one_without_email_fails_clearly(world):
 
 def test_an_appointment_reaches_ghl_on_the_linked_contact_with_task_note_and_tag(world):
     ghl, timify = world["ghl"], world["timify"]
+    publish_alone(world, timify_templates.ghl_appointments_to_timify, "GHL bookings to TIMIFY")
     customer = timify.customer(firstName="Otto", email="otto.e2e@example.com")
     start = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d 10:30")
     booked = timify.send(
@@ -222,6 +229,47 @@ def test_an_appointment_reaches_ghl_on_the_linked_contact_with_task_note_and_tag
         what="the booked tag",
     )
 
+    # A new GHL appointment on the contact is booked in TIMIFY, once; the
+    # GHL event about the appointment we made from TIMIFY books nothing.
+    later = (datetime.now(UTC) + timedelta(days=4)).replace(hour=15, minute=0, second=0)
+    ghl.connector.call(
+        "create-appointment",
+        body={
+            "calendarId": world["calendar"],
+            "locationId": ghl.account_id,
+            "contactId": contact["id"],
+            "startTime": later.isoformat(),
+            "endTime": (later + timedelta(minutes=30)).isoformat(),
+            "title": "Sauna",
+        },
+    )
+
+    def timify_bookings() -> list[dict]:
+        today = datetime.now(UTC).date()
+        rows = timify.send(
+            "GET",
+            "/v1/appointments",
+            from_date=str(today),
+            to_date=str(today + timedelta(days=30)),
+        )["data"]
+        return [a for a in rows if a["customerId"] == customer["id"]]
+
+    sauna = wait_for(
+        lambda: [a for a in timify_bookings() if a["title"] == "Sauna"],
+        what="the GHL booking in TIMIFY",
+    )
+    # (GHL's AppointmentCreate carries `notes`, which the GHL sandbox never fills.)
+    assert sauna[0]["startDate"].endswith("15:00") and sauna[0]["duration"] == 30
+    runs = wait_for(
+        lambda: settled(event_type="AppointmentCreate", flow__name__startswith="New HighLevel"),
+        what="GHL's appointment runs",
+    )
+    assert sorted((r.record_label, r.status) for r in runs) == [
+        ("Massage", RunStatus.SKIPPED),  # our own booking coming back: an echo
+        ("Sauna", RunStatus.SUCCEEDED),
+    ]
+    assert sorted(a["title"] for a in timify_bookings()) == ["Massage", "Sauna"]
+
     # Cancelled in TIMIFY (deleted): the GHL appointment is cancelled, the tag removed.
     timify.send("POST", "/v1/appointments/delete/bulk", {"ids": [booked["id"]]})
     wait_for(
@@ -238,7 +286,7 @@ def test_an_appointment_reaches_ghl_on_the_linked_contact_with_task_note_and_tag
         return ghl.connector.call("get-contact", contactId=contact["id"])["contact"].get("tags", [])
 
     wait_for(lambda: "timify-booked" not in tags(), what="the tag removed")
-    assert len(ghl_appointments()) == 1
+    assert [e["title"] for e in ghl_appointments()].count("Massage") == 1
 
 
 def test_a_webhook_with_a_wrong_secret_is_refused_and_stored_as_rejected(live_server, workspace):

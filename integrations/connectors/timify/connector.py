@@ -283,6 +283,14 @@ class TimifyConnector(TimifyAuth, TimifyReading, Connector):
         if op.id == "customer.find":
             self._path(op, params)
             return {"data": self.find_customers(str(params["email"]))}
+        if op.id == "appointment.create" and "id" in params:
+            # The engine updates a linked record with its id: TIMIFY has no such endpoint.
+            raise ConnectorError(
+                "TIMIFY cannot change a booked appointment (its API only books and deletes); "
+                "only new bookings are sent",
+                permanent=True,
+                kind=ErrorKind.VALIDATION,
+            )
         if op.id == "appointment.delete":
             self._path(op, params)
             return self.delete_appointment(str(params["id"]))
