@@ -401,6 +401,9 @@ def _emit(
     for name in dict.fromkeys(events):
         fields = _example_fields(name) or list(data)
         payload = {k: data[k] for k in fields if data.get(k) is not None}
+        if str(payload.get("messageType", "")).startswith("TYPE_"):
+            # The API's TYPE_SMS is "SMS" in message webhooks (InboundMessage.json).
+            payload["messageType"] = payload["messageType"].removeprefix("TYPE_")
         webhooks.emit(name, payload, owner)
 
 
@@ -461,6 +464,17 @@ def handle(request, principal: Principal, route: spec.Route, op: spec.SpecOp, va
         if record is None:
             record = SandboxRecord(location_id=owner, collection=collection, parent_id=parent)
         record.data = {**record.data, **{k: v for k, v in body.items() if v is not None}}
+        if collection == "conversations/messages":
+            # A message's text is sent as "message" and read back as "body".
+            record.data.setdefault("body", body.get("message") or "")
+            record.data.setdefault(
+                "direction",
+                "inbound" if op.operation_id.endswith("inbound-message") else "outbound",
+            )
+            record.data.setdefault("messageType", f"TYPE_{body.get('type', 'SMS')}".upper())
+            record.data.setdefault("contentType", "text/plain")
+            record.data.setdefault("status", "delivered")
+            record.parent_id = record.parent_id or str(body.get("conversationId") or "")
         record.updated = timezone.now()
         record.save()
         _mirror(collection, owner, record)

@@ -17,7 +17,10 @@ from tests.connectors.conftest import pit_connection
 from tests.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SCOPES = "contacts.readonly contacts.write opportunities.readonly opportunities.write"
+SCOPES = (
+    "contacts.readonly contacts.write opportunities.readonly opportunities.write "
+    "conversations/message.write"
+)
 
 
 @pytest.fixture
@@ -129,3 +132,57 @@ def test_a_your_app_contact_becomes_a_ghl_opportunity(world, owner):
     )
     names = [o["name"] for o in ghl.call("search-opportunity")["opportunities"]]
     assert "Opal" in names
+
+
+def test_an_inbound_message_becomes_a_your_app_contact(world, owner):
+    """Conversations & Messages: HighLevel's InboundMessage (signed by the sandbox when a
+    message arrives through POST /conversations/messages/inbound) starts a flow."""
+    _publish(
+        world,
+        owner,
+        {
+            "side": "a",
+            "trigger_kind": "webhook",
+            "events": ["InboundMessage"],
+            "poll_operation": "",
+            "action": "contact.create",
+            "object_type": "message",
+        },
+        [
+            {"target": "first_name", "source": "trigger.body"},
+            {"target": "email", "const": "inbound@example.com"},
+        ],
+    )
+    call_command("sandbox_subscribe", world["base"] + "/webhooks/ghl/", "--exclusive", verbosity=0)
+    ghl = world["ghl"]
+    contact = ghl.connector.call("search-contacts-advanced", body={"pageLimit": 1})["contacts"][0]
+    sent = requests.post(
+        world["base"] + "/sandbox/ghl/conversations/messages/inbound",
+        json={
+            "type": "SMS",
+            "contactId": contact["id"],
+            "conversationId": "conv-1",
+            "conversationProviderId": "provider-1",
+            "message": "Hello",
+        },
+        headers={
+            "Authorization": f"Bearer {ghl.credentials['pit']}",
+            "Version": "2021-04-15",
+        },
+        timeout=10,
+    )
+    assert sent.status_code == 200, sent.text
+    run = wait_for(
+        lambda: Run.objects.filter(
+            flow__integration=world["integration"], status=RunStatus.SUCCEEDED
+        ).first(),
+        what="the inbound message's run",
+    )
+    assert run.event_type == "InboundMessage"
+    app = requests.get(
+        world["base"] + "/sandbox/yourapp/api/contacts",
+        params={"email": "inbound@example.com"},
+        headers={"Authorization": f"Bearer {demo.YOURAPP_API_KEY}"},
+        timeout=10,
+    ).json()["data"]
+    assert app and app[0]["first_name"] == "Hello"
