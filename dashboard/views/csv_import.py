@@ -25,7 +25,7 @@ from integrations.connectors.rest import manage
 from integrations.csvio import columns as cols
 from integrations.csvio import exports, imports
 from integrations.csvio.parse import CSVError, max_bytes
-from integrations.models import Connection, ImportBatch
+from integrations.models import AuditEntry, Connection, ImportBatch
 
 PREVIEW_ROWS = 5
 
@@ -160,27 +160,39 @@ def _targets(target: Connection) -> list[tuple[str, str]]:
     return cols.target_choices(custom)
 
 
+class RevealForm(forms.Form):
+    reveal = forms.BooleanField(required=True)
+
+
 @sensitive_variables()
-def _inbound(request: HttpRequest, connection: Connection) -> dict[str, Any]:
-    """The inbound URL of an app that takes X-Webhook-Secret posts, and its secret: in full
-    once, to someone who may manage the connection; masked after that."""
+def _inbound(request: HttpRequest, connection: Connection, reveal: bool) -> dict[str, Any]:
+    """The inbound URL of an app that takes X-Webhook-Secret posts and its secret, masked;
+    in full when someone who may manage the connection asks (POST), which is audited. (The
+    "shown once" flag of a new secret is left to the app's own setup page, if it has one.)"""
     connector = connection.connector
     if connector.inbound_auth != "header_secret" or not connector.inbound_path:
         return {}
-    fresh = manage.take_unseen_secret(connection) if request.membership.can("manage") else ""  # type: ignore[attr-defined]
     secret = str(connection.credentials.get("webhook_secret") or "")
+    if reveal:
+        AuditEntry.record(
+            connection.workspace, request.user, "connection.secret_revealed", str(connection)
+        )
     return {
         "inbound_url": request.build_absolute_uri(connector.inbound_path),
-        "fresh_secret": fresh,
+        "fresh_secret": secret if reveal else "",
         "masked_secret": manage.mask(secret),
     }
 
 
 # --- views -----------------------------------------------------------------------------
-@require_GET
 @workspace_view("view")
 def index(request: HttpRequest, code: UUID) -> HttpResponse:
     connection = _csv_connection(request, code)
+    reveal = False
+    if request.method == "POST":
+        if not request.membership.can("manage"):  # type: ignore[attr-defined]
+            return HttpResponse("your role may not see the secret", status=403)
+        reveal = RevealForm(request.POST).is_valid()
     ghl = _ghl_choices(request)
     batches = ImportBatch.objects.filter(
         workspace=request.workspace,  # type: ignore[attr-defined]
@@ -190,7 +202,7 @@ def index(request: HttpRequest, code: UUID) -> HttpResponse:
         request,
         "dashboard/csv_index.html",
         {
-            **_inbound(request, connection),
+            **_inbound(request, connection, reveal),
             "connection": connection,
             "objects": type(connection.connector).csv_objects,
             "upload": UploadForm(connection, ghl),
@@ -200,7 +212,7 @@ def index(request: HttpRequest, code: UUID) -> HttpResponse:
             "title": f"CSV files for {connection}",
         },
     )
-    response["Cache-Control"] = "no-store"  # the page may carry a secret shown once
+    response["Cache-Control"] = "no-store"  # the page may carry the secret
     return response
 
 

@@ -51,7 +51,6 @@ def connection(workspace: Workspace, site: str, paths: dict[str, Any]) -> Connec
     creds = conn.credentials
     creds["webhook_secret"] = WEBHOOK_SECRET  # printed by demo_info
     conn.credentials = creds
-    conn.config = {k: v for k, v in (conn.config or {}).items() if k != "webhook_secret_unseen"}
     conn.account_name = paths.get("name") or conn.account_name
     conn.status = ConnectionStatus.ACTIVE
     conn.save()

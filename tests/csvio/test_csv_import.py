@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from integrations.csvio import columns as cols
 from integrations.csvio import exports, imports
-from integrations.models import Connection, ImportBatch, ImportRow
+from integrations.models import AuditEntry, Connection, ImportBatch, ImportRow
 from tests.connectors.conftest import pit_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -242,7 +242,7 @@ def test_it_checks_ownership_and_roles(world, client, outsider, viewer, operator
     check_a_mapping_without_email_or_phone_is_refused_on_the_page(world, client, batch)
 
 
-def test_the_inbound_secret_is_shown_once_to_a_manager(workspace, owner, viewer, client):
+def test_the_inbound_secret_is_shown_to_a_manager_who_asks(workspace, owner, viewer, client):
     conn = Connection(workspace=workspace, kind="timetopet", auth_method="feed", label="TTP")
     conn.connector.configure({"feed_url": "webcal://feeds.example.invalid/company/abc.ics"})
     conn.save()
@@ -252,7 +252,17 @@ def test_the_inbound_secret_is_shown_once_to_a_manager(workspace, owner, viewer,
     client.force_login(viewer)
     page = client.get(url).content.decode()
     assert conn.connector.inbound_path in page and secret not in page
+    assert client.post(url, {"reveal": "1"}).status_code == 403
     client.force_login(owner)
-    first = client.get(url)
-    assert secret in first.content.decode() and first["Cache-Control"] == "no-store"
-    assert secret not in client.get(url).content.decode()  # shown once
+    page = client.get(url)
+    assert secret not in page.content.decode() and b"reveal-secret" in page.content
+    shown = client.post(url, {"reveal": "1"})
+    assert secret in shown.content.decode() and shown["Cache-Control"] == "no-store"
+    assert AuditEntry.objects.filter(action="connection.secret_revealed").count() == 1
+    # A "shown once" flag is left alone: an app's own setup page uses it (PT Distinction's).
+    ptd_like = Connection.objects.get(pk=conn.pk)
+    ptd_like.config = {**ptd_like.config, "webhook_secret_unseen": True}
+    ptd_like.save()
+    client.post(url, {"reveal": "1"})
+    ptd_like.refresh_from_db()
+    assert ptd_like.config.get("webhook_secret_unseen") is True

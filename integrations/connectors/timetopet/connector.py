@@ -212,8 +212,6 @@ class TimeToPetConnector(Connector):
         secret = old.get("webhook_secret") or "whsec_" + secrets_module.token_urlsafe(32)
         conn.credentials = {"feed_url": url, "staff_feeds": staff, "webhook_secret": secret}
         config = dict(conn.config or {})
-        if secret != old.get("webhook_secret"):
-            config["webhook_secret_unseen"] = True  # shown once on the connection's CSV page
         config.update(
             {
                 "interval_minutes": interval,
