@@ -547,9 +547,7 @@ def handle(request, principal: Principal, route: spec.Route, op: spec.SpecOp, va
         )
         return _answer(op, None, extra={"exists": taken, "available": not taken})
     if kind == "slots":
-        _get(owner, "calendars", values["calendarId"])
-        status, schema, _ = op.success()
-        return JsonResponse(spec.sample(op.doc, schema), status=status)
+        return _free_slots(request, owner, values["calendarId"], op)
     if kind == "locations":
         found = [
             SandboxRecord(
@@ -578,6 +576,52 @@ def handle(request, principal: Principal, route: spec.Route, op: spec.SpecOp, va
         )
         return _answer(op, company)
     return _answer(op, None, extra={"success": True})
+
+
+def _free_slots(request, owner: str, calendar_id: str, op: spec.SpecOp) -> JsonResponse:
+    """{"YYYY-MM-DD": {"slots": [local ISO starts]}}: every slotDuration from 9:00 to 17:00
+    in the calendar's time zone, days between startDate and endDate (ms, at most 31 days),
+    less the slots a booked appointment overlaps."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from sandbox.models import SandboxAppointment, SandboxCalendar
+
+    calendar = _get(owner, "calendars", calendar_id)
+    row = SandboxCalendar.objects.filter(pk=calendar_id).first()
+    minutes = int(calendar.data.get("slotDuration") or (row.slot_duration if row else 30) or 30)
+    location = SandboxLocation.objects.filter(pk=owner).first()
+    try:
+        zone = ZoneInfo(request.GET.get("timezone") or (location.timezone if location else "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise GHLError(errors.unprocessable(["timezone must be a valid IANA time zone"])) from None
+    start = datetime.fromtimestamp(float(request.GET["startDate"]) / 1000, zone)
+    end = datetime.fromtimestamp(float(request.GET["endDate"]) / 1000, zone)
+    if end < start:
+        raise GHLError(errors.unprocessable(["endDate must be after startDate"]))
+    end = min(end, start + timedelta(days=31))
+    booked = [
+        (a.start_time, a.end_time)
+        for a in SandboxAppointment.objects.filter(
+            calendar_id=calendar_id, start_time__lt=end, end_time__gt=start
+        )
+    ]
+    out: dict[str, Any] = {}
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day <= end:
+        slots = []
+        slot = day.replace(hour=9)
+        while slot + timedelta(minutes=minutes) <= day.replace(hour=17):
+            finish = slot + timedelta(minutes=minutes)
+            free = not any(b0 < finish and b1 > slot for b0, b1 in booked)
+            if start <= slot <= end and free:
+                slots.append(slot.isoformat())
+            slot = finish
+        if slots:
+            out[day.date().isoformat()] = {"slots": slots}
+        day += timedelta(days=1)
+    status, _, _ = op.success()
+    return JsonResponse(out, status=status)
 
 
 @csrf_exempt

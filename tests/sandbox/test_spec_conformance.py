@@ -684,3 +684,37 @@ def test_rate_limit_headers_include_the_daily_reset(base, tokens):
     assert answer.status_code == 200
     assert int(answer.headers["x-ratelimit-daily-reset"]) > 0
     assert answer.headers["X-RateLimit-Max"]
+
+
+def test_free_slots_leave_out_booked_times(base, tokens):
+    from sandbox.models import SandboxCalendar, SandboxContact
+
+    calendar = SandboxCalendar.objects.filter(location_id=tokens["location"]).first()
+    contact = SandboxContact.objects.filter(location_id=tokens["location"]).first()
+    headers = {"Authorization": f"Bearer {tokens['pit']}", "Version": "2021-04-15"}
+    day = datetime.now(UTC).date() + timedelta(days=10)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    window = {
+        "startDate": int(start.timestamp() * 1000),
+        "endDate": int((start + timedelta(hours=23)).timestamp() * 1000),
+        "timezone": "UTC",
+    }
+    path = f"/calendars/{calendar.id}/free-slots"
+    before = requests.get(base + path, headers=headers, params=window, timeout=10).json()
+    slots = before[day.isoformat()]["slots"]
+    assert slots[0] == f"{day.isoformat()}T09:00:00+00:00"
+    booked = requests.post(
+        base + "/calendars/events/appointments",
+        headers=headers,
+        json={
+            "calendarId": calendar.id,
+            "locationId": tokens["location"],
+            "contactId": contact.id,
+            "startTime": f"{day.isoformat()}T09:00:00Z",
+        },
+        timeout=10,
+    )
+    assert booked.status_code in (200, 201), booked.text
+    after = requests.get(base + path, headers=headers, params=window, timeout=10).json()
+    assert slots[0] not in after[day.isoformat()]["slots"]
+    assert slots[-1] in after[day.isoformat()]["slots"]
