@@ -1,9 +1,10 @@
 """Retention: old runs, their steps and log lines, old webhook events and old ledger
 entries are deleted in batches, by a daily beat task and `manage.py prune_history`.
 
-Kept whatever their age: a failed run nobody dismissed (an open failure: it can still be
-retried), a run an open conflict points at (its values are what the operator compares),
-and a webhook event not processed yet. Record links are never pruned (a record's identity
+A retention of 0 days keeps everything of that kind. Kept whatever their age: a failed
+run nobody dismissed (an open failure: it can still be retried), a run an open conflict
+points at (its values are what the operator compares), and a webhook event not processed
+yet. Record links are never pruned (a record's identity
 across apps); a pruned run's ledger entries keep their before → after (the run link goes
 empty), and ledger entries have their own, longer, retention.
 """
@@ -94,9 +95,18 @@ def prune(
         "webhook_events": event_cutoff.isoformat(),
         "ledger_entries": ledger_cutoff.isoformat(),
     }
-    runs = prunable_runs(run_cutoff)
-    events = WebhookEvent.objects.filter(received_at__lt=event_cutoff, status__in=_DONE_EVENTS)
-    ledger = LedgerEntry.objects.filter(created__lt=ledger_cutoff)
+    # A retention of 0 days (or less) keeps everything of that kind.
+    runs = prunable_runs(run_cutoff) if run_days > 0 else Run.objects.none()
+    events = (
+        WebhookEvent.objects.filter(received_at__lt=event_cutoff, status__in=_DONE_EVENTS)
+        if webhook_days > 0
+        else WebhookEvent.objects.none()
+    )
+    ledger = (
+        LedgerEntry.objects.filter(created__lt=ledger_cutoff)
+        if ledger_days > 0
+        else LedgerEntry.objects.none()
+    )
     if dry_run:
         result.runs = runs.count()
         result.steps = RunStep.objects.filter(run__in=runs).count()

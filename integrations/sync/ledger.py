@@ -1,14 +1,10 @@
 """Each record's history: compact entries (only the fields that changed, before → after),
 which app was written, by which run, and who retried or resolved. Kept for
-`LEDGER_RETENTION_DAYS` (like run history: 0 keeps everything)."""
+`LEDGER_RETENTION_DAYS` (pruned with run history by integrations/retention.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
-
-from django.conf import settings
-from django.utils import timezone
 
 from integrations.models import Connection, LedgerEntry, RecordLink, Run
 
@@ -51,17 +47,3 @@ def write(
         actor=actor,
         note=note[:300],
     )
-
-
-def retention_days() -> int:
-    return int(getattr(settings, "LEDGER_RETENTION_DAYS", 90))
-
-
-def prune(now: Any = None) -> int:
-    """Drop entries older than the retention (0 or less keeps them all)."""
-    days = retention_days()
-    if days <= 0:
-        return 0
-    cutoff = (now or timezone.now()) - timedelta(days=days)
-    deleted, _ = LedgerEntry.objects.filter(created__lt=cutoff).delete()
-    return deleted

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from integrations import retention
 from integrations.models import (
     Conflict,
     ConflictStatus,
@@ -291,11 +292,12 @@ def test_ledger_retention(settings, queue):
     LedgerEntry.objects.create(
         workspace=queue["link"].workspace, link=queue["link"], kind="updated"
     )
-    assert ledger.prune() == 2
+    assert retention.prune().ledger_entries == 2
     assert LedgerEntry.objects.count() == 1
-    settings.LEDGER_RETENTION_DAYS = 0
+    settings.LEDGER_RETENTION_DAYS = 0  # keeps everything
     LedgerEntry.objects.update(created=timezone.now() - timedelta(days=3650))
-    assert ledger.prune() == 0
+    assert retention.prune().ledger_entries == 0
+    assert LedgerEntry.objects.count() == 1
 
 
 def test_conflicts_alert_opens_and_recovers(queue, settings):

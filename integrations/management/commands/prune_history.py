@@ -31,8 +31,8 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         days = {k: options[k] for k in ("run_days", "webhook_days", "ledger_days")}
         for name, value in days.items():
-            if value is not None and int(value) < 1:  # type: ignore[call-overload]
-                raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
+            if value is not None and int(value) < 0:  # type: ignore[call-overload]
+                raise CommandError(f"--{name.replace('_', '-')} must be 0 (keep all) or more")
         batch = options["batch"]
         if batch is not None and not 1 <= int(batch) <= 100_000:  # type: ignore[call-overload]
             raise CommandError("--batch must be between 1 and 100000")
