@@ -189,9 +189,7 @@ class Stack:
         while time.monotonic() < deadline:
             self._check_alive()
             try:
-                with urllib.request.urlopen(
-                    self.url + "/healthz", timeout=2
-                ) as answer:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as answer:
                     if answer.status == 200:
                         return
             except OSError:

@@ -80,12 +80,14 @@ def test_metrics_count_webhooks_runs_and_outside_calls(ghl_sandbox, workspace, c
         before, "syncdeck_run_duration_seconds_count", status="succeeded"
     )
     calls = "syncdeck_outside_calls_total"
-    assert value(after, calls, app="ghl", status="200") >= value(
-        before, calls, app="ghl", status="200"
-    ) + 2  # the search and the update, at least
-    assert value(after, "syncdeck_runs_in_progress", status="queued") == Run.objects.filter(
-        status=RunStatus.QUEUED
-    ).count()
+    assert (
+        value(after, calls, app="ghl", status="200")
+        >= value(before, calls, app="ghl", status="200") + 2
+    )  # the search and the update, at least
+    assert (
+        value(after, "syncdeck_runs_in_progress", status="queued")
+        == Run.objects.filter(status=RunStatus.QUEUED).count()
+    )
     assert ("syncdeck_oldest_queued_run_age_seconds", ()) in after
 
 
