@@ -92,9 +92,9 @@ def _catalog() -> Catalog:
         category="Visits",
         role="trigger",
         method="GET",
-        path="(the feed URL)",
+        path="/",  # the feed URL itself: it is the connection's whole base
         description="Each visit occurrence in the feed's window; new, moved and cancelled "
-        "ones (read-only iCalendar feed).",
+        "ones (a GET of the read-only iCalendar feed URL).",
     )
     return Catalog({op.id: op})
 
