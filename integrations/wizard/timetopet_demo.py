@@ -28,9 +28,12 @@ NAME = "Time To Pet → GHL (demo)"
 WEBHOOK_SECRET = "whsec_timetopet_demo_secret"
 
 
-def sandbox_paths(fresh: bool = False) -> dict[str, Any]:
+def sandbox_paths(fresh: bool = False, ghl_location: str = "") -> dict[str, Any]:
     out = io.StringIO()
-    call_command("sandbox_timetopet_seed", *(["--fresh"] if fresh else []), stdout=out)
+    args = ["--fresh"] if fresh else []
+    if ghl_location:
+        args += ["--ghl-location", ghl_location]
+    call_command("sandbox_timetopet_seed", *args, stdout=out)
     return json.loads(out.getvalue())
 
 
@@ -94,7 +97,8 @@ def ghl_calendar(ghl: Connection) -> str:
 
 
 def seed(workspace: Workspace, user: Any, ghl: Connection, site: str) -> str:
-    ttp = connection(workspace, site, sandbox_paths())
+    # The business imported its clients into GHL once: its visits find their contacts.
+    ttp = connection(workspace, site, sandbox_paths(ghl_location=ghl.account_id))
     integration = build(workspace, ghl, ttp, calendar_id=ghl_calendar(ghl), user=user)
     return f"demo integration ready: {integration.name}"
 
