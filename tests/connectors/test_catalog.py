@@ -181,3 +181,14 @@ def test_agency_only_operations_say_so():
     for op_id in ("get-company", "create-location", "get-custom-snapshots"):
         assert catalog[op_id].token == "agency", op_id
     assert catalog["get-contact"].token == "location"
+
+
+def test_a_seed_row_the_spec_lacks_is_listed_with_its_reason(monkeypatch):
+    """No seed row lacks its operation today; one that did is listed, never invented."""
+    assert build_catalog.unavailable() == []
+    monkeypatch.delitem(build_catalog.SEEDS, "Get Company")
+    monkeypatch.setitem(build_catalog.MISSING, "Get Company", "not in companies.json")
+    assert build_catalog.unavailable() == [
+        {"name": "Get Company", "category": "Other Operations", "reason": "not in companies.json"}
+    ]
+    assert build_catalog.build_file("companies") == []
