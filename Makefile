@@ -34,8 +34,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Most tests run on two processes (pytest-xdist); those that start workers, manage.py or a
+# browser (marked "serial" in tests/conftest.py) run after them, one at a time.
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	status=0; \
+	$(BIN)/python -m pytest -n 2 -m "not serial" $(PYTEST_ARGS) || status=1; \
+	$(BIN)/python -m pytest -p no:xdist -m serial $(PYTEST_ARGS) || status=1; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.throughput || status=1; exit $$status

@@ -44,6 +44,47 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit("; ".join(problems), returncode=3)
 
 
+# Tests that start processes of their own (Celery workers, manage.py) or a browser run
+# after the rest, one at a time (`make test` runs the rest with pytest-xdist, -n 2): two
+# sets of real workers competing for two cores time out.
+_SERIAL_SIGNS = ("Worker(", "start_worker", "subprocess", "pipeline[")
+
+
+def _runs_processes(module: object) -> bool:
+    path = getattr(module, "__file__", "") or ""
+    if not path or path == __file__:  # this file names the signs it looks for
+        return False
+    cached = _SERIAL_FILES.get(path)
+    if cached is None:
+        try:
+            text = open(path, encoding="utf-8").read()  # noqa: SIM115, PTH123
+        except OSError:
+            text = ""
+        cached = _SERIAL_FILES[path] = any(sign in text for sign in _SERIAL_SIGNS)
+    return cached
+
+
+_SERIAL_FILES: dict[str, bool] = {}
+
+
+def _modules(item: pytest.Item) -> list[object]:
+    """The test's module and those defining the fixtures it uses (a worker may hide there)."""
+    import sys
+
+    found = [getattr(item, "module", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in info.name2fixturedefs.values() if info else []:
+        for fixturedef in defs:
+            found.append(sys.modules.get(getattr(fixturedef.func, "__module__", "")))
+    return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") or any(map(_runs_processes, _modules(item))):
+            item.add_marker(pytest.mark.serial)
+
+
 def require_redis() -> None:
     """Fail under CI, skip on a laptop without Redis."""
     if settings.REDIS_URL and _reachable(settings.REDIS_URL, 6379):
