@@ -126,7 +126,7 @@ def _credentials_context(
                 "oauth": "oauth2" in cls.auth_methods,
                 "pit": "pit" in cls.auth_methods,
                 "forms": cls.connect_choices(),
-                "inline": kind == "rest",
+                "inline": cls.connects_in_wizard,
             }
         )
     return wizard_context(

@@ -216,6 +216,11 @@ class Connector:
     # Ways to connect with a plain form (auth method → its fields), beside OAuth and PITs:
     # the dashboard renders them and calls `connect_with`.
     connect_forms: ClassVar[dict[str, tuple[FormField, ...]]] = {}
+    # A page of its own for a connection (dashboard URL name taking the connection's code,
+    # button label), linked from its card: Your App's paths and webhooks, the Zap setup.
+    own_page: ClassVar[tuple[str, str] | tuple[()]] = ()
+    # Connected inside the wizard's first step (Your App's form) rather than on a page.
+    connects_in_wizard: ClassVar[bool] = False
     # Whether it has a settings form to fill after connecting (`settings_fields`).
     has_settings: ClassVar[bool] = False
     # One honest sentence on what the app does not offer (shown on its card and in the

@@ -97,6 +97,7 @@ class PTDistinctionConnector(Connector):
     auth_methods = ("shared_secret",)
     account_noun = "Zapier bridge"
     inbound_auth = "header_secret"
+    own_page = ("dashboard:connection_zapier", "Zap instructions")
     catalog = _catalog()
     event_types = zapier.EVENT_TYPES
     object_types: ClassVar[dict[str, ObjectType]] = {

@@ -66,6 +66,8 @@ class RestConnector(Connector):
     # bearer, header and basic credentials are all "api_key"; webhooks-only is a shared secret.
     auth_methods = ("api_key", "shared_secret")
     inbound_auth = "signature"
+    own_page = ("dashboard:connection_app", "Paths and webhooks")
+    connects_in_wizard = True
     catalog = build_catalog(DEFAULT_OBJECTS)
     # The class describes a connection with the default objects; an instance describes
     # its own configured objects (see __init__ and configure).
