@@ -13,10 +13,9 @@ from integrations.models import (
     ConnectionStatus,
     Environment,
     Integration,
-    IntegrationStatus,
     Workspace,
 )
-from integrations.wizard import publish
+from integrations.wizard import starter
 from integrations.wizard.ptdistinction import TEMPLATES
 
 KEY = "ptdistinction"
@@ -51,23 +50,12 @@ def build(
     workspace: Workspace, ghl: Connection, ptd: Connection, *, user: Any = None, name: str = NAME
 ) -> Integration:
     """Create or refresh the integration; flows keep their ids (and history) by name."""
-    integration = Integration.objects.filter(workspace=workspace, name=name).first()
-    if integration is None:
-        integration = Integration.objects.create(
-            workspace=workspace, name=name, status=IntegrationStatus.DRAFT, version=0
-        )
-    existing = dict(integration.flows.values_list("name", "pk"))
     flows: list[dict[str, Any]] = []
     for template in TEMPLATES.values():
         flows += template.build(ghl, ptd)
     for n, flow in enumerate(flows, 1):
         flow["key"] = f"p{n}"
-        if flow["name"] in existing:
-            flow["id"] = existing[flow["name"]]
-    draft = {"a": str(ghl.code), "b": str(ptd.code), "a_kind": "ghl", "b_kind": KEY}
-    publish.publish(integration, {**draft, "flows": flows}, user, note="demo seed")
-    integration.refresh_from_db()
-    return integration
+    return starter.publish_demo(workspace, name, ghl, ptd, flows, user)
 
 
 def seed(workspace: Workspace, user: Any, ghl: Connection, site: str) -> str:

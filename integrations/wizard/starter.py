@@ -35,17 +35,42 @@ def build_two_way(
     name: str = TWO_WAY_NAME,
 ) -> Integration:
     """Create or refresh the integration; flows keep their ids (and history) by name."""
+    return publish_demo(workspace, name, ghl, app, flows_for(ghl, app, calendar_id), user)
+
+
+def publish_demo(
+    workspace: Workspace,
+    name: str,
+    ghl: Connection,
+    app: Connection,
+    flows: list[dict[str, Any]],
+    user: Any = None,
+) -> Integration:
+    """Publish a demo integration GHL ↔ `app` from wizard flows, as a person would: created
+    the first time, refreshed after; flows keep their ids (and history) by name."""
     integration = Integration.objects.filter(workspace=workspace, name=name).first()
     if integration is None:
         integration = Integration.objects.create(
             workspace=workspace, name=name, status=IntegrationStatus.DRAFT, version=0
         )
     existing = dict(integration.flows.values_list("name", "pk"))
-    flows = flows_for(ghl, app, calendar_id)
     for flow in flows:
         if flow["name"] in existing:
             flow["id"] = existing[flow["name"]]
-    draft = {"a": str(ghl.code), "b": str(app.code), "a_kind": "ghl", "b_kind": "rest"}
+    draft = {"a": str(ghl.code), "b": str(app.code), "a_kind": ghl.kind, "b_kind": app.kind}
     publish.publish(integration, {**draft, "flows": flows}, user, note="demo seed")
     integration.refresh_from_db()
     return integration
+
+
+def ghl_calendar(ghl: Connection) -> str:
+    """The first calendar of the GHL sandbox location (demo appointments go there)."""
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("sandbox_calendars", "--location", ghl.account_id, stdout=out)
+    calendars = json.loads(out.getvalue())
+    return calendars[0]["id"] if calendars else ""

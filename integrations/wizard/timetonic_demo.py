@@ -16,10 +16,9 @@ from integrations.models import (
     ConnectionStatus,
     Environment,
     Integration,
-    IntegrationStatus,
     Workspace,
 )
-from integrations.wizard import publish
+from integrations.wizard import starter
 from integrations.wizard.timetonic import TEMPLATES
 
 KEY = "timetonic"
@@ -69,23 +68,12 @@ def build(
     workspace: Workspace, ghl: Connection, tt: Connection, *, user: Any = None, name: str = NAME
 ) -> Integration:
     """Create or refresh the integration; flows keep their ids (and history) by name."""
-    integration = Integration.objects.filter(workspace=workspace, name=name).first()
-    if integration is None:
-        integration = Integration.objects.create(
-            workspace=workspace, name=name, status=IntegrationStatus.DRAFT, version=0
-        )
-    existing = dict(integration.flows.values_list("name", "pk"))
     flows: list[dict[str, Any]] = []
     for template_id in DEMO_TEMPLATES:
         flows += TEMPLATES[template_id].build(ghl, tt)
     for n, flow in enumerate(flows, 1):
         flow["key"] = f"t{n}"
-        if flow["name"] in existing:
-            flow["id"] = existing[flow["name"]]
-    draft = {"a": str(ghl.code), "b": str(tt.code), "a_kind": "ghl", "b_kind": KEY}
-    publish.publish(integration, {**draft, "flows": flows}, user, note="demo seed")
-    integration.refresh_from_db()
-    return integration
+    return starter.publish_demo(workspace, name, ghl, tt, flows, user)
 
 
 def point_automations(site: str, tt: Connection) -> None:

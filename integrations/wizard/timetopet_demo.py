@@ -16,10 +16,9 @@ from integrations.models import (
     ConnectionStatus,
     Environment,
     Integration,
-    IntegrationStatus,
     Workspace,
 )
-from integrations.wizard import publish
+from integrations.wizard import starter
 from integrations.wizard import timetopet as templates
 
 KEY = "timetopet"
@@ -70,36 +69,18 @@ def build(
     name: str = NAME,
 ) -> Integration:
     """Create or refresh the integration; flows keep their ids (and history) by name."""
-    integration = Integration.objects.filter(workspace=workspace, name=name).first()
-    if integration is None:
-        integration = Integration.objects.create(
-            workspace=workspace, name=name, status=IntegrationStatus.DRAFT, version=0
-        )
-    existing = dict(integration.flows.values_list("name", "pk"))
     flows = templates.visits_to_appointments(ghl, ttp, calendar_id=calendar_id)
     flows += templates.clients_to_contacts(ghl, ttp)
     flows += templates.notes_to_ghl(ghl, ttp)
     for n, flow in enumerate(flows, 1):
         flow["key"] = f"t{n}"
-        if flow["name"] in existing:
-            flow["id"] = existing[flow["name"]]
-    draft = {"a": str(ghl.code), "b": str(ttp.code), "a_kind": "ghl", "b_kind": KEY}
-    publish.publish(integration, {**draft, "flows": flows}, user, note="demo seed")
-    integration.refresh_from_db()
-    return integration
-
-
-def ghl_calendar(ghl: Connection) -> str:
-    out = io.StringIO()
-    call_command("sandbox_calendars", "--location", ghl.account_id, stdout=out)
-    calendars = json.loads(out.getvalue())
-    return calendars[0]["id"] if calendars else ""
+    return starter.publish_demo(workspace, name, ghl, ttp, flows, user)
 
 
 def seed(workspace: Workspace, user: Any, ghl: Connection, site: str) -> str:
     # The business imported its clients into GHL once: its visits find their contacts.
     ttp = connection(workspace, site, sandbox_paths(ghl_location=ghl.account_id))
-    integration = build(workspace, ghl, ttp, calendar_id=ghl_calendar(ghl), user=user)
+    integration = build(workspace, ghl, ttp, calendar_id=starter.ghl_calendar(ghl), user=user)
     return f"demo integration ready: {integration.name}"
 
 

@@ -4,8 +4,6 @@ like one a person made; the sandbox's webhooks point at the connection's inbound
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
 from django.core.management import call_command
@@ -15,10 +13,9 @@ from integrations.models import (
     ConnectionStatus,
     Environment,
     Integration,
-    IntegrationStatus,
     Workspace,
 )
-from integrations.wizard import publish
+from integrations.wizard import starter
 from integrations.wizard import timify as templates
 
 KEY = "timify"
@@ -77,32 +74,13 @@ def build(
     name: str = NAME,
 ) -> Integration:
     """Create or refresh the integration; flows keep their ids (and history) by name."""
-    integration = Integration.objects.filter(workspace=workspace, name=name).first()
-    if integration is None:
-        integration = Integration.objects.create(
-            workspace=workspace, name=name, status=IntegrationStatus.DRAFT, version=0
-        )
-    existing = dict(integration.flows.values_list("name", "pk"))
     flows = flows_for(ghl, app, calendar_id)
-    for flow in flows:
-        if flow["name"] in existing:
-            flow["id"] = existing[flow["name"]]
-    draft = {"a": str(ghl.code), "b": str(app.code), "a_kind": "ghl", "b_kind": KEY}
-    publish.publish(integration, {**draft, "flows": flows}, user, note="demo seed")
-    integration.refresh_from_db()
-    return integration
-
-
-def ghl_calendar(ghl: Connection) -> str:
-    out = io.StringIO()
-    call_command("sandbox_calendars", "--location", ghl.account_id, stdout=out)
-    calendars = json.loads(out.getvalue())
-    return calendars[0]["id"] if calendars else ""
+    return starter.publish_demo(workspace, name, ghl, app, flows, user)
 
 
 def seed(workspace: Workspace, user: Any, ghl: Connection, site: str) -> str:
     app = connection(workspace, site)
-    integration = build(workspace, ghl, app, calendar_id=ghl_calendar(ghl), user=user)
+    integration = build(workspace, ghl, app, calendar_id=starter.ghl_calendar(ghl), user=user)
     # What the operator sets up in TIMIFY: webhooks to our inbound URL with the secret.
     call_command(
         "sandbox_timify_subscribe",

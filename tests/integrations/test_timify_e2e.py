@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from config.celery import app as celery_app
 from integrations.models import Integration, Run, RunStatus, WebhookEvent
-from integrations.wizard import publish, timify_demo
+from integrations.wizard import publish, starter, timify_demo
 from integrations.wizard import timify as timify_templates
 from tests.connectors.conftest import pit_connection
 from tests.connectors.test_timify_fixtures import (
@@ -80,7 +80,7 @@ def world(ghl_sandbox, workspace, settings, tmp_path):
     control(base, "config", {"error_rate": 0, "rate_429": 0, "slow_rate": 0})
     ghl = pit_connection(workspace, scopes=SCOPES)
     app = timify_connection(workspace, base)
-    calendar = timify_demo.ghl_calendar(ghl)
+    calendar = starter.ghl_calendar(ghl)
     integration = timify_demo.build(workspace, ghl, app, calendar_id=calendar, name="timify")
     call_command("sandbox_subscribe", site + "/webhooks/ghl/", "--exclusive", verbosity=0)
     inbound = site + app.connector.inbound_path
