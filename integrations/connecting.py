@@ -246,6 +246,24 @@ def save_settings(connection: Connection, user: Any, values: dict[str, Any]) -> 
     AuditEntry.record(connection.workspace, user, "connection.settings_changed", str(connection))
 
 
+def rotate_inbound(connection: Connection, user: Any, what: str) -> None:
+    """Rotate a connection's inbound webhook secret (`what="secret"`) or its inbound URL
+    (anything else: the old URL stops answering), audited."""
+    from integrations.connectors.rest import manage
+
+    with transaction.atomic():
+        if what == "secret":
+            manage.rotate_secret(connection)
+        else:
+            manage.rotate_inbound_url(connection)
+        AuditEntry.record(
+            connection.workspace,
+            user,
+            f"connection.{'secret' if what == 'secret' else 'inbound_url'}_rotated",
+            str(connection),
+        )
+
+
 def check_connection(connection: Connection) -> CheckResult:
     """Make a real call and record the outcome on the connection."""
     try:

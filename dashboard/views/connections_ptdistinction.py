@@ -8,7 +8,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_variables
@@ -16,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import get_connection, workspace_view
 from dashboard.forms_rest import RotateForm
+from integrations import connecting
 from integrations.connectors.ptdistinction import zapier
 from integrations.connectors.rest import manage
-from integrations.models import AuditEntry, Connection
+from integrations.models import Connection
 
 
 def _ptd_connection(request: HttpRequest, code: UUID) -> Connection:
@@ -83,17 +83,7 @@ def rotate(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.error(request, "Choose what to rotate.")
         return redirect("dashboard:connection_zapier", code=connection.code)
     what = form.cleaned_data["what"]
-    with transaction.atomic():
-        if what == "secret":
-            manage.rotate_secret(connection)
-        else:
-            manage.rotate_inbound_url(connection)
-        AuditEntry.record(
-            request.workspace,  # type: ignore[attr-defined]
-            request.user,
-            f"connection.{'secret' if what == 'secret' else 'inbound_url'}_rotated",
-            str(connection),
-        )
+    connecting.rotate_inbound(connection, request.user, what)
     if what == "secret":
         messages.success(request, "New secret: copy it now into the header of each Zap.")
     else:

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import get_connection, workspace_view
 from dashboard.forms_rest import PathsForm, ReconnectForm, RotateForm
+from integrations import connecting
 from integrations.connectors.base import ConnectorError
 from integrations.connectors.rest import manage
 from integrations.models import AuditEntry, Connection
@@ -78,17 +78,7 @@ def rotate(request: HttpRequest, code: UUID) -> HttpResponse:
         messages.error(request, "Choose what to rotate.")
         return redirect("dashboard:connection_app", code=connection.code)
     what = form.cleaned_data["what"]
-    with transaction.atomic():
-        if what == "secret":
-            manage.rotate_secret(connection)
-        else:
-            manage.rotate_inbound_url(connection)
-        AuditEntry.record(
-            request.workspace,  # type: ignore[attr-defined]
-            request.user,
-            f"connection.{'secret' if what == 'secret' else 'inbound_url'}_rotated",
-            str(connection),
-        )
+    connecting.rotate_inbound(connection, request.user, what)
     if what == "secret":
         messages.success(request, "New webhook secret: copy it now and give it to the app.")
     else:
