@@ -3,6 +3,8 @@
 - ``Outbox``: events emitted inside ``atomic()`` are sent once it has committed.
 - ``Worker``: a per-process daemon thread that runs jobs after a delay (retries).
 - ``post``: one HTTP attempt, as (status or None, error text).
+- ``attempt``: one delivery attempt of a job, its outcome stored on the job's row, and a
+  retry scheduled (or slept, in the tests' synchronous mode) for a 429, a 5xx or no answer.
 Each simulator keeps its own body, signature and retry policy.
 """
 
@@ -118,3 +120,39 @@ class Worker:
                 self._log.exception(self._failed, job.pk)
             finally:
                 close_old_connections()
+
+
+def attempt(
+    job: Any,
+    headers: dict[str, str],
+    *,
+    model: Any,
+    worker: Worker,
+    max_retries: int,
+    backoff: Callable[[int], float],
+    sync: bool,
+) -> float | None:
+    """POST `job.raw` to `job.url` once and record the outcome on `model` row `job.pk`
+    (attempts, status_code, error, state ok | retrying | failed). Returns the delay before
+    the next try after sleeping it when `sync`; otherwise the worker retries it later."""
+    from django.utils import timezone
+
+    job.attempts += 1
+    status, err = post(job.url, job.raw, headers, timeout=(3, 10))
+    retry_in = None
+    if status is not None and 200 <= status < 300:
+        state = "ok"
+    elif (status is None or status == 429 or status >= 500) and job.attempts <= max_retries:
+        state, retry_in = "retrying", backoff(job.attempts)
+    else:
+        state = "failed"
+    model.objects.filter(pk=job.pk).update(
+        attempts=job.attempts, status_code=status, error=err, state=state, updated=timezone.now()
+    )
+    if retry_in is not None:
+        if sync:
+            time.sleep(retry_in)
+        else:
+            worker.submit(retry_in, job)
+            return None
+    return retry_in

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
-from sandbox.kit.delivery import Outbox, Worker, iso, post
+from sandbox.kit.delivery import Outbox, Worker, attempt, iso
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 3
@@ -89,25 +88,15 @@ def _attempt(job: _Job) -> float | None:
     headers = {"Content-Type": "application/json", "User-Agent": "TimeTonic-Sandbox/1.0"}
     if job.token:
         headers["Authorization"] = f"Bearer {job.token}"
-    job.attempts += 1
-    status, err = post(job.url, job.raw, headers, timeout=(3, 10))
-    retry_in = None
-    if status is not None and 200 <= status < 300:
-        state = "ok"
-    elif (status is None or status == 429 or status >= 500) and job.attempts <= MAX_RETRIES:
-        state, retry_in = "retrying", _backoff(job.attempts)
-    else:
-        state = "failed"
-    TTDelivery.objects.filter(pk=job.pk).update(
-        attempts=job.attempts, status_code=status, error=err, state=state, updated=timezone.now()
+    return attempt(
+        job,
+        headers,
+        model=TTDelivery,
+        worker=_worker,
+        max_retries=MAX_RETRIES,
+        backoff=_backoff,
+        sync=_sync(),
     )
-    if retry_in is not None:
-        if _sync():
-            time.sleep(retry_in)
-        else:
-            _worker.submit(retry_in, job)
-            return None
-    return retry_in
 
 
 _worker = Worker("sandbox-timetonic-automation", _attempt, log, "timetonic delivery %s failed")

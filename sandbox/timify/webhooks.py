@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 
 from django.conf import settings
 from django.utils import timezone
 
-from sandbox.kit.delivery import Outbox, Worker, iso, post
+from sandbox.kit.delivery import Outbox, Worker, attempt, iso
 
 from .models import TimifyConfig, TimifyDelivery
 
@@ -72,25 +71,15 @@ def _attempt(job: _Job) -> float | None:
     headers = {"Content-Type": "application/json", "User-Agent": "TIMIFY-Webhooks (sandbox)"}
     if job.secret:
         headers[SECRET_HEADER] = job.secret
-    job.attempts += 1
-    status, err = post(job.url, job.raw, headers, timeout=(3, 10))
-    retry_in = None
-    if status is not None and 200 <= status < 300:
-        state = "ok"
-    elif (status is None or status == 429 or status >= 500) and job.attempts <= MAX_RETRIES:
-        state, retry_in = "retrying", 0.5 * job.attempts
-    else:
-        state = "failed"
-    TimifyDelivery.objects.filter(pk=job.pk).update(
-        attempts=job.attempts, status_code=status, error=err, state=state, updated=timezone.now()
+    return attempt(
+        job,
+        headers,
+        model=TimifyDelivery,
+        worker=_worker,
+        max_retries=MAX_RETRIES,
+        backoff=lambda n: 0.5 * n,
+        sync=_sync(),
     )
-    if retry_in is not None:
-        if _sync():
-            time.sleep(retry_in)
-        else:
-            _worker.submit(retry_in, job)
-            return None
-    return retry_in
 
 
 _worker = Worker("sandbox-timify-hooks", _attempt, log, "timify webhook delivery %s failed")

@@ -15,12 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 
 from django.conf import settings
 from django.utils import timezone
 
-from sandbox.kit.delivery import Outbox, Worker, iso, post
+from sandbox.kit.delivery import Outbox, Worker, attempt, iso
 from sandbox.models import SandboxYourAppConfig, SandboxYourAppDelivery
 
 from .common import SIGNATURE_HEADER, sign_header
@@ -87,26 +86,15 @@ def _attempt(job: _Job) -> float | None:
         "User-Agent": "YourApp-Demo-Webhooks/1.0",
         SIGNATURE_HEADER: sign_header(job.secret, job.raw),
     }
-    job.attempts += 1
-    status, err = post(job.url, job.raw, headers, timeout=(3, 10))
-    retry_in = None
-    if status is not None and 200 <= status < 300:
-        state = "ok"
-    elif (status is None or status == 429 or status >= 500) and job.attempts <= MAX_RETRIES:
-        state = "retrying"
-        retry_in = _backoff(job.attempts)
-    else:
-        state = "failed"
-    SandboxYourAppDelivery.objects.filter(pk=job.pk).update(
-        attempts=job.attempts, status_code=status, error=err, state=state, updated=timezone.now()
+    return attempt(
+        job,
+        headers,
+        model=SandboxYourAppDelivery,
+        worker=_worker,
+        max_retries=MAX_RETRIES,
+        backoff=_backoff,
+        sync=_sync(),
     )
-    if retry_in is not None:
-        if _sync():
-            time.sleep(retry_in)
-        else:
-            _worker.submit(retry_in, job)
-            return None
-    return retry_in
 
 
 _worker = Worker("sandbox-yourapp-hooks", _attempt, log, "yourapp webhook delivery %s failed")
