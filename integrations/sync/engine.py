@@ -185,6 +185,12 @@ def run_step(
         raise mapping.MappingError(f"the source record has no id at {step.source_id_path}")
     source_id = str(source_id)
     side = links.find(flow.object_type, flow.source, source_id, app)
+    if (
+        side is None
+        and step.record_mode != Step.RecordMode.DELETE
+        and links.settle(flow.object_type, flow.source)  # maybe our own create, now linked
+    ):
+        side = links.find(flow.object_type, flow.source, source_id, app)
     trigger = context.get("trigger") or {}
 
     if step.record_mode == Step.RecordMode.DELETE:
@@ -221,37 +227,40 @@ def run_step(
     if not target_id and (step.params or {}).get("_require_link"):
         raise Skip(f"{step.key}: {flow.object_type} {source_id} is not linked to {app}; skipped")
     created = not target_id
-    if target_id:
-        operation = step.update_operation or step.operation
-        # Rules marked "only_on": "create" (e.g. a new appointment's calendar) stay out.
-        payload = mapping.apply([r for r in rules if r.get("only_on") != "create"], context)
-        result = connector.call(
-            operation, body=payload, **{step.target_id_param: target_id}, **params
-        )
-        say.info(f"{step.key}: updated {flow.object_type} {target_id} in {app}")
-    else:
-        result = connector.call(step.operation, body=payload, **params)
-        found = mapping.get_path(result, step.result_id_path)
-        if found is mapping.MISSING or not found:
-            raise ConnectorError(
-                f"{app} answered without a record id at {step.result_id_path!r}", permanent=True
+    with contextlib.ExitStack() as creating:
+        if target_id:
+            operation = step.update_operation or step.operation
+            # Rules marked "only_on": "create" (e.g. a new appointment's calendar) stay out.
+            payload = mapping.apply([r for r in rules if r.get("only_on") != "create"], context)
+            result = connector.call(
+                operation, body=payload, **{step.target_id_param: target_id}, **params
             )
-        target_id = str(found)
-        say.info(f"{step.key}: created {flow.object_type} {target_id} in {app}")
-    link = links.record(
-        run=run,
-        object_type=flow.object_type,
-        source=flow.source,
-        source_record=source_id,
-        source_data=trigger,
-        source_keys=_source_keys(step),
-        target=app,
-        target_record=target_id,
-        written=payload,
-        label=run.record_label,
-        side=side,
-    )
-    twoway.remember(run, flow, step, link, source_id, trigger, payload, rules, created=created)
+            say.info(f"{step.key}: updated {flow.object_type} {target_id} in {app}")
+        else:
+            # Marked until linked: the app's webhook about the new record waits for the link.
+            creating.enter_context(links.creating(flow.object_type, app))
+            result = connector.call(step.operation, body=payload, **params)
+            found = mapping.get_path(result, step.result_id_path)
+            if found is mapping.MISSING or not found:
+                raise ConnectorError(
+                    f"{app} answered without a record id at {step.result_id_path!r}", permanent=True
+                )
+            target_id = str(found)
+            say.info(f"{step.key}: created {flow.object_type} {target_id} in {app}")
+        link = links.record(
+            run=run,
+            object_type=flow.object_type,
+            source=flow.source,
+            source_record=source_id,
+            source_data=trigger,
+            source_keys=_source_keys(step),
+            target=app,
+            target_record=target_id,
+            written=payload,
+            label=run.record_label,
+            side=side,
+        )
+        twoway.remember(run, flow, step, link, source_id, trigger, payload, rules, created=created)
     return result
 
 

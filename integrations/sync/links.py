@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.connectors.base import ConnectorError, ErrorKind
-from integrations.locks import LockTimeout, named_lock
+from integrations.locks import LockTimeout, in_flight, named_lock, wait_for_flights
 from integrations.models import Connection, RecordLink, Run
 
 
@@ -289,6 +289,37 @@ def writing(
                 retry_after=5,
             ) from exc
         yield
+
+
+def _creates(object_type: str, target: Connection) -> str:
+    return f"creating:{object_type}:{target.pk}"
+
+
+@contextmanager
+def creating(object_type: str, target: Connection) -> Iterator[None]:
+    """A run is creating a record in `target` and has not linked it yet (see `settle`)."""
+    with in_flight(
+        _creates(object_type, target), ttl=float(getattr(settings, "RUN_LEASE_SECONDS", 300))
+    ):
+        yield
+
+
+def settle(object_type: str, source: Connection) -> bool:
+    """Before deciding a source record has no link: wait for the creates into `source`
+    that were running when its event arrived. The app's webhook about a record we just
+    created can come before that run has linked it, and would otherwise create its twin
+    back. True when there were any (look the link up again)."""
+    try:
+        return wait_for_flights(
+            _creates(object_type, source),
+            wait=float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30)),
+        )
+    except LockTimeout as exc:
+        raise ConnectorError(
+            f"a run is still creating a {object_type} in {source}; waiting for it to link it",
+            kind=ErrorKind.TRANSIENT,
+            retry_after=5,
+        ) from exc
 
 
 @contextmanager

@@ -99,8 +99,14 @@ def update(
 ) -> Any:
     # One run at a time plans and writes one linked record, whichever direction it runs in
     # (each reads the field state the other left).
+    from integrations.sync.engine import Skip
+
     with links.link_lock(side.link):
         side.link.refresh_from_db()
+        # The event may have raced the run whose write it reports: that run held the lock
+        # and has just recorded what it wrote, so look again before planning.
+        if side.source_unchanged(context.get("trigger") or {}) and side.last_write_was_to_source:
+            raise Skip(f"{step.key}: this event is our own last write coming back (echo); skipped")
         return _update(
             run, flow, step, side, context, rules, params, connector, say, used, source_keys
         )

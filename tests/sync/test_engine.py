@@ -247,3 +247,101 @@ def test_an_operators_retry_probes_an_open_breaker(setup, settings):
     assert engine.execute(run.pk, Queue()) == RunStatus.SUCCEEDED
     target = Connection.objects.get(pk=setup["target"].pk)
     assert target.breaker_open_until is None and target.breaker_failures == 0
+
+
+def test_the_echo_of_a_create_not_yet_linked_waits_for_the_link(setup, monkeypatch):
+    """B's webhook about the contact we are creating in B can arrive before our run has
+    linked it; the B → A run must then wait for that link, not create the contact's twin
+    back in A."""
+    import threading
+
+    from integrations import locks
+    from integrations.sync import links
+
+    source, target = setup["source"], setup["target"]
+    back = Flow.objects.create(
+        integration=setup["flow"].integration,
+        name="contacts back",
+        source=target,
+        trigger_kind=TriggerKind.WEBHOOK,
+        trigger_config={"events": ["ContactCreate", "ContactUpdate"]},
+    )
+    step = setup["flow"].steps.get()
+    Step.objects.create(
+        flow=back,
+        key="push",
+        connection=source,
+        operation=step.operation,
+        update_operation=step.update_operation,
+        record_mode=Step.RecordMode.SYNC,
+        source_id_path="trigger.id",
+        result_id_path="contact.id",
+        target_id_param="contactId",
+        mapping=MAPPING,
+    )
+    made = [
+        conn.connector.call(
+            "create-contact", body={"firstName": "Ada", "email": "ada@example.com"}
+        )["contact"]["id"]
+        for conn in (source, target)
+    ]
+    looked = threading.Event()
+    real = locks._flights
+
+    def flights(name):  # the waiter has seen what is in flight
+        found = real(name)
+        looked.set()
+        return found
+
+    monkeypatch.setattr(locks, "_flights", flights)
+    outcome = {}
+    with links.creating("contact", target):  # our A → B create, not linked yet
+        echo = threading.Thread(
+            target=lambda: outcome.update(
+                zip(("run", "status"), run_once(back, payload(id=made[1])), strict=True)
+            )
+        )
+        echo.start()
+        assert looked.wait(10), "the B → A run never looked at the creates in flight"
+        RecordLink.objects.create(
+            workspace=source.workspace,
+            object_type="contact",
+            left=source,
+            left_record=made[0],
+            right=target,
+            right_record=made[1],
+            written_side="right",
+        )
+    echo.join(30)
+    run = outcome["run"]
+    assert outcome["status"] in (RunStatus.SUCCEEDED, RunStatus.SKIPPED), run.error
+    # It went to the contact it is linked to; it created nothing in A.
+    assert "create-contact" not in [s.operation for s in run.steps.all()]
+    assert RecordLink.objects.count() == 1
+    found = source.connector.call("get-duplicate-contact", email="ada@example.com")
+    assert found["contact"]["id"] == made[0]
+
+
+def test_flights_waits_only_for_work_running_when_it_looked():
+    import threading
+
+    from integrations import locks
+
+    assert locks.wait_for_flights("nothing", wait=1) is False
+    started, finish = threading.Event(), threading.Event()
+
+    def hold():
+        with locks.in_flight("work", ttl=30):
+            started.set()
+            finish.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    started.wait(10)
+    try:
+        with pytest.raises(locks.LockTimeout):
+            locks.wait_for_flights("work", wait=0.1)
+    finally:
+        finish.set()
+        holder.join(10)
+    assert locks.wait_for_flights("work", wait=1) is False
