@@ -65,3 +65,27 @@ def test_demo_info_refuses_outside_the_demo(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="demo"):
         call_command("demo_info")
+
+
+def test_demo_info_prints_the_time_to_pet_feeds_and_inbound_url(settings):
+    from integrations.models import Connection
+
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    out = io.StringIO()
+    call_command("demo_info", stdout=out)
+    info = json.loads(out.getvalue())["sandboxes"]["timetopet"]
+    conn = Connection.objects.get(kind="timetopet", label="Time To Pet (demo)")
+    site = settings.SITE_URL
+    assert info["company_feed"].startswith(site + "/sandbox/timetopet/")
+    assert info["staff_feeds"] and all(
+        url.startswith(site + "/sandbox/timetopet/") for url in info["staff_feeds"].values()
+    )
+    assert info["inbound_url"] == site + conn.connector.inbound_path
+    assert info["webhook_secret"] == conn.credentials["webhook_secret"]
+    assert info["secret_header"] == "X-Webhook-Secret"
+    assert info["clients_csv"].startswith(site + "/sandbox/timetopet/")
+    from django.test import Client
+
+    feed = Client().get(info["company_feed"].removeprefix(site))
+    assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.content
