@@ -263,6 +263,29 @@ def refuse_shared_target(
     )
 
 
+def _lease() -> float:
+    return float(getattr(settings, "RUN_LEASE_SECONDS", 300))
+
+
+@contextmanager
+def _busy(why: str) -> Iterator[None]:
+    """Waiting too long for another run is a transient error: retried in 5 s, saying why."""
+    try:
+        yield
+    except LockTimeout as exc:
+        raise ConnectorError(why, kind=ErrorKind.TRANSIENT, retry_after=5) from exc
+
+
+@contextmanager
+def _lock(name: str, why: str) -> Iterator[None]:
+    """A named lock held for at most a run's lease (only taking it can time out)."""
+    wait = float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30))
+    with ExitStack() as stack:
+        with _busy(why):
+            stack.enter_context(named_lock(name, timeout=_lease(), wait=wait))
+        yield
+
+
 @contextmanager
 def writing(
     object_type: str, source: Connection, source_record: str, target: Connection
@@ -272,22 +295,10 @@ def writing(
     Without it a create event and an update event of a new record, run at once, both find
     no link and both create. A Redis lock in production, a file lock embedded.
     """
-    name = f"record:{object_type}:{source.pk}:{source_record}:{target.pk}"
-    with ExitStack() as stack:
-        try:
-            stack.enter_context(
-                named_lock(
-                    name,
-                    timeout=float(getattr(settings, "RUN_LEASE_SECONDS", 300)),
-                    wait=float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30)),
-                )
-            )
-        except LockTimeout as exc:
-            raise ConnectorError(
-                f"another run is still writing {object_type} {source_record} to {target}",
-                kind=ErrorKind.TRANSIENT,
-                retry_after=5,
-            ) from exc
+    with _lock(
+        f"record:{object_type}:{source.pk}:{source_record}:{target.pk}",
+        f"another run is still writing {object_type} {source_record} to {target}",
+    ):
         yield
 
 
@@ -298,9 +309,7 @@ def _creates(object_type: str, target: Connection) -> str:
 @contextmanager
 def creating(object_type: str, target: Connection) -> Iterator[None]:
     """A run is creating a record in `target` and has not linked it yet (see `settle`)."""
-    with in_flight(
-        _creates(object_type, target), ttl=float(getattr(settings, "RUN_LEASE_SECONDS", 300))
-    ):
+    with in_flight(_creates(object_type, target), ttl=_lease()):
         yield
 
 
@@ -309,35 +318,18 @@ def settle(object_type: str, source: Connection) -> bool:
     that were running when its event arrived. The app's webhook about a record we just
     created can come before that run has linked it, and would otherwise create its twin
     back. True when there were any (look the link up again)."""
-    try:
-        return wait_for_flights(
-            _creates(object_type, source),
-            wait=float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30)),
-        )
-    except LockTimeout as exc:
-        raise ConnectorError(
-            f"a run is still creating a {object_type} in {source}; waiting for it to link it",
-            kind=ErrorKind.TRANSIENT,
-            retry_after=5,
-        ) from exc
+    with _busy(f"a run is still creating a {object_type} in {source}; waiting for it to link it"):
+        wait = float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30))
+        return wait_for_flights(_creates(object_type, source), wait=wait)
 
 
 @contextmanager
 def link_lock(link: RecordLink) -> Iterator[None]:
     """Both directions of a two-way record take turns (their record locks differ)."""
-    try:
-        with named_lock(
-            f"link:{link.pk}",
-            timeout=float(getattr(settings, "RUN_LEASE_SECONDS", 300)),
-            wait=float(getattr(settings, "RECORD_LOCK_WAIT_SECONDS", 30)),
-        ):
-            yield
-    except LockTimeout as exc:
-        raise ConnectorError(
-            f"another run is still writing {link.object_type} {link.left_record}",
-            kind=ErrorKind.TRANSIENT,
-            retry_after=5,
-        ) from exc
+    with _lock(
+        f"link:{link.pk}", f"another run is still writing {link.object_type} {link.left_record}"
+    ):
+        yield
 
 
 def mark_deleted(side: Side, run: Run) -> None:
