@@ -16,7 +16,7 @@ from integrations.models import (
     Notification,
     RunStatus,
 )
-from integrations.sync import engine
+from integrations.sync import failures
 from tests.alerts.conftest import make_rule, make_run
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def test_the_engine_hook_alerts_at_once(workspace, flow, django_capture_on_commi
     make_rule(workspace)
     run = make_run(flow, RunStatus.RUNNING, finished_at=None)
     with django_capture_on_commit_callbacks(execute=True):
-        engine._finish(run, RunStatus.FAILED, error="boom", error_kind="permanent")
+        failures.finish(run, RunStatus.FAILED, error="boom", error_kind="permanent")
     assert Notification.objects.get().status == "sent"
     assert len(mail.outbox) == 1
 
