@@ -29,12 +29,16 @@ from integrations.models import (
     RunStatus,
     WebhookEvent,
 )
-from integrations.wizard import timetonic_demo
+from integrations.wizard import starter, timetonic_demo
 from tests.connectors.conftest import pit_connection
 from tests.workers import Worker, broker_available, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FINISHED = [RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED]
+SCOPES = (
+    "contacts.readonly contacts.write locations.readonly calendars.readonly "
+    "calendars/events.readonly calendars/events.write"
+)
 
 
 class TimeTonic:
@@ -88,7 +92,7 @@ def world(ghl_sandbox, workspace, settings, tmp_path):
     celery_app.conf.task_always_eager = False
     base = ghl_sandbox.url
     requests.post(base + "/sandbox/timetonic/_control/reset", timeout=10)
-    ghl = pit_connection(workspace, scopes="contacts.readonly contacts.write locations.readonly")
+    ghl = pit_connection(workspace, scopes=SCOPES)
     tt = timetonic_demo.connection(workspace, base)
     integration = timetonic_demo.build(workspace, ghl, tt, name="ghl-tt")
     call_command("sandbox_subscribe", base + "/webhooks/ghl/", "--exclusive", verbosity=0)
@@ -98,6 +102,7 @@ def world(ghl_sandbox, workspace, settings, tmp_path):
     )
     contact = ghl.connector.call("search-contacts-advanced", body={"pageLimit": 1})["contacts"][0]
     yield {
+        "calendar": starter.ghl_calendar(ghl),
         "ghl": ghl,
         "tt": tt,
         "app": TimeTonic(base),
@@ -248,11 +253,112 @@ def test_bad_inputs_are_clear_run_errors_and_nothing_is_lost(world):
     world["integration"].refresh_from_db()
     assert world["integration"].status == "paused"
 
-    # A wrong sesskey pasted (no oauthkey to re-mint): needs re-auth at once.
+    # A wrong sesskey pasted (no oauthkey to re-mint), the integration resumed: the run
+    # fails at once as an auth error saying what to do, and the flows pause again.
     tt.credentials = {**creds, "sesskey": "wrong"}
     tt.status = ConnectionStatus.ACTIVE
     tt.save()
+    world["integration"].status = "active"
+    world["integration"].save()
+    run = touch_ghl_contact(world, "WrongKey")
+    assert run.status == RunStatus.FAILED and run.error_kind == ErrorKind.AUTH, run.error
+    assert "paste a new sesskey" in run.error, run.error
+    assert run.payload["firstName"] == "WrongKey"  # kept: a retry after reconnecting sends it
+    tt.refresh_from_db()
+    assert tt.status == ConnectionStatus.NEEDS_REAUTH
+    world["integration"].refresh_from_db()
+    assert world["integration"].status == "paused"
     result = tt.connector.test()
     tt.refresh_from_db()
     assert not result.ok and tt.status == ConnectionStatus.NEEDS_REAUTH
     assert "paste a new sesskey" in tt.last_error
+
+
+def log_of(run: Run) -> str:
+    return " | ".join(run.events.values_list("message", flat=True))
+
+
+def test_notes_both_ways_appointments_to_timetonic_a_parent_synced_first_and_deletes(world):
+    ghl, app, contact = world["ghl"], world["app"], world["contact"]
+    assert not RecordLink.objects.filter(object_type="contact", left_record=contact["id"])
+    # A GHL note on a contact TimeTonic has never seen: the contact's row is written first
+    # (in the same run, by the contacts flow), then the note row linked to it.
+    note = ghl.connector.call(
+        "create-note", contactId=contact["id"], body={"body": "Prefers mornings"}
+    )
+    note = note["note"]
+    (run,) = wait_for(lambda: settled(event_type="NoteCreate"), what="the note run")
+    assert run.status == RunStatus.SUCCEEDED, (run.error, log_of(run))
+    keys = [s.step_key for s in run.steps.all()]
+    assert any(k.endswith("(parent)") for k in keys), (keys, log_of(run))
+    row = app.row_by("Contacts", "Email", contact["email"])
+    assert row is not None
+    link = RecordLink.objects.get(object_type="contact", left_record=contact["id"])
+    assert link.right_record == row["id"]
+    note_row = wait_for(lambda: app.row_by("Notes", "Text", "Prefers mornings"), what="note row")
+    assert str(row["id"]) in json.dumps(note_row["Contact"]), note_row
+
+    # Edited in TimeTonic → the same GHL note edited (no second note).
+    app.write("Notes", row_id=note_row["id"], Text="Prefers mornings, never Fridays")
+
+    def ghl_notes() -> list[str]:
+        return [
+            n["body"] for n in ghl.connector.call("get-all-notes", contactId=contact["id"])["notes"]
+        ]
+
+    wait_for(lambda: "Prefers mornings, never Fridays" in ghl_notes(), what="the edit in GHL")
+    assert "Prefers mornings" not in ghl_notes()
+    # A note row added in TimeTonic on that contact → a GHL note on the linked contact.
+    app.write("Notes", Text="Paid the deposit", Contact=[{"row_id": int(row["id"])}])
+    wait_for(lambda: "Paid the deposit" in ghl_notes(), what="the TimeTonic note in GHL")
+    # Deleted in GHL → its row deleted in TimeTonic.
+    ghl.connector.call("delete-note", contactId=contact["id"], id=note["id"])
+    wait_for(
+        lambda: app.row_by("Notes", "Text", "Prefers mornings, never Fridays") is None,
+        what="the note row deleted",
+    )
+
+    # A GHL appointment → a row of the Appointments table (date fields), linked to the row.
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    booked = ghl.connector.call(
+        "create-appointment",
+        body={
+            "calendarId": world["calendar"],
+            "locationId": ghl.account_id,
+            "contactId": contact["id"],
+            "startTime": start.isoformat(),
+            "endTime": (start + timedelta(minutes=30)).isoformat(),
+            "title": "Cleaning",
+        },
+    )
+    appt = wait_for(lambda: app.row_by("Appointments", "Title", "Cleaning"), what="the row")
+    assert str(row["id"]) in json.dumps(appt["Contact"]), appt
+    assert _instant(appt["Start"]) == start, appt["Start"]
+    assert _instant(appt["End"]) == start + timedelta(minutes=30), appt["End"]
+    # Moved in GHL → the same row moved.
+    later = start + timedelta(days=1)
+    ghl.connector.call(
+        "edit-appointment",
+        eventId=booked["id"],
+        body={"startTime": later.isoformat(), "endTime": (later + timedelta(hours=1)).isoformat()},
+    )
+    wait_for(
+        lambda: _instant(app.row_by("Appointments", "Title", "Cleaning")["Start"]) == later,
+        what="the row moved",
+    )
+    assert len([r for r in app.rows("Appointments") if r.get("Title") == "Cleaning"]) == 1
+    # Deleted in GHL → the row deleted.
+    ghl.connector.call("delete-event", eventId=booked["id"])
+    wait_for(lambda: app.row_by("Appointments", "Title", "Cleaning") is None, what="row deleted")
+
+    ended = wait_for(lambda: settled(flow__integration=world["integration"]), what="all runs")
+    failed = [(r.flow.name, r.event_type, r.error) for r in ended if r.status == "failed"]
+    assert failed == []
+
+
+def _instant(value: object) -> datetime:
+    """A TimeTonic date field's value (epoch seconds or milliseconds, or ISO) as UTC."""
+    if isinstance(value, int | float) or str(value).lstrip("-").isdigit():
+        seconds = float(value)
+        return datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)

@@ -130,11 +130,13 @@ class RpcMixin:
             try:
                 return self._post(req, {**session, **params}, self._secrets())
             except SessionRefused as exc:
-                if attempt == 2:
-                    self._needs_reauth(f"{exc.message}, again with a new sesskey")
-                    raise
-                if not self._remint(exc):
-                    raise
+                reason = f"{exc.message}, again with a new sesskey"
+                if attempt == 1 and not (reason := self._remint(exc)):
+                    continue
+                self._needs_reauth(reason)
+                raise SessionRefused(
+                    reason, permanent=True, kind=ErrorKind.AUTH, record=exc.record
+                ) from exc
             except ConnectorError as exc:
                 if attempt == 2 or not write or exc.kind != ErrorKind.TRANSIENT:
                     raise
@@ -144,14 +146,13 @@ class RpcMixin:
         raise AssertionError("unreachable")
 
     @sensitive_variables()
-    def _remint(self, refused: ConnectorError) -> bool:
-        """A new sesskey from the stored oauthkey; False (and "needs re-auth") when there is
-        no oauthkey or TimeTonic refuses it too."""
+    def _remint(self, refused: ConnectorError) -> str:
+        """A new sesskey from the stored oauthkey: "" when minted, else why not (there is
+        no oauthkey, or TimeTonic refuses it too) — the caller marks "needs re-auth"."""
         conn = self.connection
         creds = conn.credentials
         if not creds.get("oauthkey"):
-            self._needs_reauth(f"{refused.message}; paste a new sesskey to reconnect")
-            return False
+            return f"{refused.message}; paste a new sesskey to reconnect"
         try:
             body = self._post(
                 "createSesskey",
@@ -159,18 +160,16 @@ class RpcMixin:
                 self._secrets(),
             )
         except ConnectorError as exc:
-            self._needs_reauth(f"TimeTonic refused to mint a new sesskey: {exc.message}")
-            return False
+            return f"TimeTonic refused to mint a new sesskey: {exc.message}"
         sesskey = str(body.get("sesskey") or "")
         if not sesskey:
-            self._needs_reauth("TimeTonic minted no sesskey")
-            return False
+            return "TimeTonic minted no sesskey"
         conn.credentials = {**creds, "sesskey": sesskey}
         if conn.pk:
             type(conn).objects.filter(pk=conn.pk).update(
                 credentials_encrypted=conn.credentials_encrypted
             )
-        return True
+        return ""
 
     def _needs_reauth(self, reason: str) -> None:
         if self.connection.pk:

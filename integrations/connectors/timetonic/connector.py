@@ -203,9 +203,10 @@ class TimeTonicConnector(RpcMixin, RowsMixin, Connector):
 
     def refresh(self, *, force: bool = False) -> None:
         """Mint a new sesskey from the stored oauthkey (login connections only)."""
-        if not self._remint(ConnectorError("refresh asked")):
+        if reason := self._remint(ConnectorError("refresh asked")):
+            self._needs_reauth(reason)
             raise ConnectorError(
-                "this TimeTonic connection cannot mint a sesskey; reconnect it",
+                f"this TimeTonic connection cannot mint a sesskey ({reason}); reconnect it",
                 permanent=True,
                 kind=ErrorKind.AUTH,
             )
