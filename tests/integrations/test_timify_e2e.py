@@ -211,6 +211,32 @@ def test_an_appointment_reaches_ghl_on_the_linked_contact_with_task_note_and_tag
     (event,) = wait_for(ghl_appointments, what="the TIMIFY appointment in GHL")
     assert event["title"] == "Massage"
     assert event["startTime"].replace("T", " ").startswith(start)
+    # Moved in TIMIFY (its own screen) → TIMIFY's event.updated → the same GHL event moved.
+    moved = (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%d 11:00")
+    screen = requests.Session()
+    page = world["base"] + f"/_ui/appointments/{booked['id']}/"
+    assert screen.get(page, timeout=10).status_code == 200
+    answer = screen.post(
+        page,
+        data={
+            "csrfmiddlewaretoken": screen.cookies["csrftoken"],
+            "title": "Massage",
+            "start": moved,
+            "duration": 45,
+            "customer": customer["id"],
+            "notes": "Allergic to lavender",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302, answer.text[:500]
+    (event,) = wait_for(
+        lambda: [
+            e for e in ghl_appointments() if e["startTime"].replace("T", " ").startswith(moved)
+        ],
+        what="the GHL appointment moved",
+    )
+    assert len(ghl_appointments()) == 1
     tasks = wait_for(
         lambda: ghl.connector.call("get-all-tasks", contactId=contact["id"])["tasks"],
         what="the follow-up task",
