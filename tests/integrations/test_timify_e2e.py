@@ -295,6 +295,32 @@ def test_an_appointment_reaches_ghl_on_the_linked_contact_with_task_note_and_tag
         ("Sauna", RunStatus.SUCCEEDED),
     ]
     assert sorted(a["title"] for a in timify_bookings()) == ["Massage", "Sauna"]
+    # One booked in GHL at 16:07: TIMIFY takes 5-minute steps only, so that run fails,
+    # saying why, and keeps the event for a retry; nothing is booked half-way.
+    odd = later.replace(hour=16, minute=7)
+    ghl.connector.call(
+        "create-appointment",
+        body={
+            "calendarId": world["calendar"],
+            "locationId": ghl.account_id,
+            "contactId": contact["id"],
+            "startTime": odd.isoformat(),
+            "endTime": (odd + timedelta(minutes=30)).isoformat(),
+            "title": "Odd minute",
+        },
+    )
+    (run,) = wait_for(
+        lambda: [
+            r
+            for r in settled(event_type="AppointmentCreate", flow__name__startswith="New HighLevel")
+            if r.record_label == "Odd minute"
+        ],
+        what="the 16:07 run",
+    )
+    assert run.status == RunStatus.FAILED and run.error_kind == "validation", run.error
+    assert "minutes must be divisible by 5" in run.error, run.error
+    assert run.payload["title"] == "Odd minute" and run.webhook_event.status == "processed"
+    assert sorted(a["title"] for a in timify_bookings()) == ["Massage", "Sauna"]
 
     # Cancelled in TIMIFY (deleted): the GHL appointment is cancelled, the tag removed.
     timify.send("POST", "/v1/appointments/delete/bulk", {"ids": [booked["id"]]})
